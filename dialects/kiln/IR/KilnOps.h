@@ -1,0 +1,33 @@
+//===- KilnOps.h - kiln dialect operations -----------------------*- C++ -*-===//
+#ifndef KILN_DIALECT_KILN_IR_KILNOPS_H
+#define KILN_DIALECT_KILN_IR_KILNOPS_H
+
+#include "dialects/kiln/IR/KilnDialect.h"
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mlir::kiln {
+
+/// NumPy broadcasting of two shapes. A dynamic dimension meets another dynamic
+/// dimension (assumed equal; the symbolic shape analysis proves it) or 1.
+/// Returns failure when the shapes cannot broadcast.
+FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
+                                                ArrayRef<int64_t> b);
+
+/// Normalizes a possibly negative axis against `rank`; failure if out of range.
+FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+/// Argument and result attribute names carried by a graph's func.func.
+inline constexpr llvm::StringLiteral kNameAttr = "kiln.name";
+inline constexpr llvm::StringLiteral kDimsAttr = "kiln.dims";
+
+} // namespace mlir::kiln
+
+#define GET_OP_CLASSES
+#include "dialects/kiln/IR/KilnOps.h.inc"
+
+#endif // KILN_DIALECT_KILN_IR_KILNOPS_H

@@ -1,0 +1,65 @@
+//===- Interpreter.h - reference evaluation of kiln graphs -------*- C++ -*-===//
+//
+// Plain C++ reference kernels, one per kiln op, written for correctness. Eager
+// mode runs a whole graph with them, constant folding evaluates constant
+// subgraphs with them, and tests compare compiled code against them.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_INTERPRETER_INTERPRETER_H
+#define KILN_INTERPRETER_INTERPRETER_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Support/LLVM.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mlir::kiln {
+
+/// A dense row-major tensor in host memory. `dtype` is a kiln_dtype
+/// (kiln/abi.h); `bytes` holds numElements() * elementSize(dtype) bytes.
+struct HostTensor {
+  int32_t dtype = 0;
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> bytes;
+
+  int64_t numElements() const;
+  template <typename T> T *data() { return reinterpret_cast<T *>(bytes.data()); }
+  template <typename T> const T *data() const {
+    return reinterpret_cast<const T *>(bytes.data());
+  }
+};
+
+/// Size in bytes of one element of a kiln_dtype (bool is one byte).
+size_t elementSize(int32_t dtype);
+/// The kiln_dtype of an MLIR element type, or 0 if it has none.
+int32_t dtypeOf(Type elementType);
+
+/// Converts a constant attribute to a host tensor and back.
+HostTensor toHostTensor(ElementsAttr attr);
+DenseElementsAttr toElementsAttr(const HostTensor &tensor,
+                                 RankedTensorType type);
+
+struct InterpreterOptions {
+  /// Called after each op with the op and its results (for tracing).
+  std::function<void(Operation *, ArrayRef<HostTensor>)> onOpEvaluated;
+};
+
+/// Evaluates one kiln op on its operand values. Emits an error on the op and
+/// returns failure for an op it has no kernel for.
+FailureOr<SmallVector<HostTensor>> evaluateOp(Operation *op,
+                                             ArrayRef<HostTensor> operands);
+
+/// Runs `graph` (a func.func of kiln ops) on `inputs`, in argument order.
+/// Input shapes and dtypes must match the arguments' types (dynamic
+/// dimensions take any size); mismatches emit an error naming the input.
+FailureOr<SmallVector<HostTensor>>
+interpretGraph(func::FuncOp graph, ArrayRef<HostTensor> inputs,
+               const InterpreterOptions &options = {});
+
+} // namespace mlir::kiln
+
+#endif // KILN_INTERPRETER_INTERPRETER_H

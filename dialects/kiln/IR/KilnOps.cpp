@@ -2,6 +2,7 @@
 #include "dialects/kiln/IR/KilnOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
@@ -161,11 +162,12 @@ normalizeAxes(std::optional<ArrayRef<int64_t>> axes, int64_t rank,
   for (int64_t axis : *axes) {
     auto n = normalizeAxis(axis, rank);
     if (failed(n))
-      return emitInferError(loc, "axis " + Twine(axis) +
-                                     " is out of range for rank " + Twine(rank)),
+      return (void)emitInferError(loc, "axis " + Twine(axis) +
+                                           " is out of range for rank " +
+                                           Twine(rank)),
              failure();
     if (llvm::is_contained(result, *n))
-      return emitInferError(loc, "axis " + Twine(axis) + " is repeated"),
+      return (void)emitInferError(loc, "axis " + Twine(axis) + " is repeated"),
              failure();
     result.push_back(*n);
   }

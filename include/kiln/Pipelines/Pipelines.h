@@ -1,0 +1,35 @@
+//===- Pipelines.h - Kiln compilation pipelines ------------------*- C++ -*-===//
+#ifndef KILN_PIPELINES_PIPELINES_H
+#define KILN_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir::kiln {
+
+/// Where a CPU compilation stops; each stage prints as one of the `--emit`
+/// forms.
+enum class CpuStage { Kiln, Linalg, LLVM };
+
+struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
+  PassOptions::Option<bool> optimize{*this, "optimize",
+                                     llvm::cl::desc("Run graph cleanups"),
+                                     llvm::cl::init(true)};
+};
+
+/// Graph passes on the kiln dialect: symbolic dims, canonicalization, CSE.
+void buildKilnGraphPipeline(OpPassManager &pm, const CpuPipelineOptions &opts);
+/// kiln -> linalg on tensors.
+void buildKilnToLinalgPipeline(OpPassManager &pm, const CpuPipelineOptions &opts);
+/// linalg on tensors -> bufferized -> LLVM dialect.
+void buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptions &opts);
+/// The whole CPU pipeline up to `stage`; the CLI and kiln-opt both use it.
+void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &opts,
+                      CpuStage stage = CpuStage::LLVM);
+
+/// Registers `kiln-cpu-pipeline` (and its stages) with the pass registry.
+void registerKilnPipelines();
+
+} // namespace mlir::kiln
+
+#endif // KILN_PIPELINES_PIPELINES_H

@@ -1,1 +1,106 @@
-// placeholder
+//===- Pipelines.cpp - Kiln compilation pipelines ----------------*- C++ -*-===//
+#include "kiln/Pipelines/Pipelines.h"
+
+#include "dialects/kiln/Transforms/Passes.h"
+#include "kiln/Conversion/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+void mlir::kiln::buildKilnGraphPipeline(OpPassManager &pm,
+                                        const CpuPipelineOptions &opts) {
+  pm.addNestedPass<func::FuncOp>(createKilnInferSymbolicDims());
+  if (opts.optimize) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+}
+
+void mlir::kiln::buildKilnToLinalgPipeline(OpPassManager &pm,
+                                           const CpuPipelineOptions &opts) {
+  pm.addNestedPass<func::FuncOp>(createConvertKilnToLinalg());
+  if (opts.optimize) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+}
+
+void mlir::kiln::buildLinalgToLLVMPipeline(OpPassManager &pm,
+                                           const CpuPipelineOptions &opts) {
+  // Bufferize the whole module, graph signature included; results become
+  // caller-provided out-parameters so that the ABI wrapper can pass the
+  // caller's output buffers.
+  bufferization::OneShotBufferizePassOptions bufferizeOpts;
+  bufferizeOpts.bufferizeFunctionBoundaries = true;
+  bufferizeOpts.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOpts));
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.hoistDynamicAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  if (opts.optimize)
+    pm.addPass(createCanonicalizerPass());
+
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  if (opts.optimize) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+}
+
+void mlir::kiln::buildCpuPipeline(OpPassManager &pm,
+                                  const CpuPipelineOptions &opts,
+                                  CpuStage stage) {
+  buildKilnGraphPipeline(pm, opts);
+  if (stage == CpuStage::Kiln)
+    return;
+  buildKilnToLinalgPipeline(pm, opts);
+  if (stage == CpuStage::Linalg)
+    return;
+  buildLinalgToLLVMPipeline(pm, opts);
+}
+
+void mlir::kiln::registerKilnPipelines() {
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "kiln-cpu-pipeline",
+      "The whole CPU pipeline: kiln graph passes, lowering to linalg, "
+      "bufferization, lowering to the LLVM dialect",
+      [](OpPassManager &pm, const CpuPipelineOptions &opts) {
+        buildCpuPipeline(pm, opts);
+      });
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "kiln-graph-pipeline", "Graph passes on the kiln dialect",
+      [](OpPassManager &pm, const CpuPipelineOptions &opts) {
+        buildKilnGraphPipeline(pm, opts);
+      });
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "kiln-linalg-to-llvm-pipeline",
+      "Bufferization and lowering of linalg on tensors to the LLVM dialect",
+      [](OpPassManager &pm, const CpuPipelineOptions &opts) {
+        buildLinalgToLLVMPipeline(pm, opts);
+      });
+}

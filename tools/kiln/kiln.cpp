@@ -1,1 +1,74 @@
-int main(){return 0;}
+//===- kiln.cpp - the kiln command line ----------------------------------===//
+//
+// Thin: parses arguments with CLI11 and calls the driver library.
+//
+//===----------------------------------------------------------------------===//
+#include "kiln/Driver/Driver.h"
+
+#include <CLI/CLI.hpp>
+
+#include <map>
+
+using namespace mlir::kiln;
+
+int main(int argc, char **argv) {
+  CLI::App app{"Kiln: an ahead-of-time compiler for tensor dataflow graphs"};
+  app.require_subcommand(1);
+
+  CompileOptions compile;
+  std::string emit = "obj", targetName = "cpu";
+  bool o0 = false, o1 = false, o2 = false, o3 = false;
+  CLI::App *cc = app.add_subcommand("compile", "Compile a graph to native code");
+  cc->add_option("GRAPH", compile.input, "Graph file (.json, .mlir)")
+      ->required();
+  cc->add_option("-o", compile.output, "Output file");
+  cc->add_option("--emit", emit, "What to write")
+      ->check(CLI::IsMember(
+          {"obj", "static", "shared", "header", "kiln", "linalg", "llvm", "asm"}));
+  cc->add_option("--target", targetName, "cpu (cuda is not available yet)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  cc->add_option("--triple", compile.target.triple, "Target triple");
+  cc->add_option("--mcpu", compile.target.cpu, "Target CPU");
+  cc->add_flag("-O0", o0, "No optimization");
+  cc->add_flag("-O1", o1, "Light optimization");
+  cc->add_flag("-O2", o2, "Default optimization");
+  cc->add_flag("-O3", o3, "Aggressive optimization");
+  cc->add_flag("--print-ir-after-all", compile.printIrAfterAll,
+               "Print the IR after every pass (stderr)");
+  cc->add_option("--print-ir-after", compile.printIrAfter,
+                 "Print the IR after the named pass (stderr)");
+  cc->add_flag("--timing", compile.timing, "Print a per-pass time table");
+
+  RunOptions run;
+  CLI::App *rc = app.add_subcommand(
+      "run", "Run a compiled artifact (.so) or a graph, writing DIR/NAME.npy");
+  rc->add_option("ARTIFACT_OR_GRAPH", run.artifactOrGraph)->required();
+  rc->add_option("--input", run.inputs, "NAME=FILE.npy (repeatable)");
+  rc->add_option("--output-dir", run.outputDir, "Where outputs are written");
+  rc->add_flag("--eager", run.eager,
+               "Interpret the graph op by op with the reference kernels");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    return app.exit(e) == 0 ? 0 : 1;
+  }
+
+  if (*cc) {
+    static const std::map<std::string, EmitKind> kinds = {
+        {"obj", EmitKind::Object},   {"static", EmitKind::Static},
+        {"shared", EmitKind::Shared}, {"header", EmitKind::Header},
+        {"kiln", EmitKind::Kiln},     {"linalg", EmitKind::Linalg},
+        {"llvm", EmitKind::LLVM},     {"asm", EmitKind::Asm}};
+    compile.emit = kinds.at(emit);
+    if (targetName != "cpu") {
+      std::fprintf(stderr, "kiln compile: error: --target %s is not "
+                           "supported yet\n", targetName.c_str());
+      return 1;
+    }
+    compile.target.optLevel = o0 ? 0 : o1 ? 1 : o3 ? 3 : 2;
+    (void)o2;
+    return compileCommand(compile);
+  }
+  return runCommand(run);
+}

@@ -1,0 +1,39 @@
+//===- Session.h - context, diagnostics and graph loading --------*- C++ -*-===//
+#ifndef KILN_DRIVER_SESSION_H
+#define KILN_DRIVER_SESSION_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <memory>
+
+namespace mlir::kiln {
+
+/// An MLIRContext with every dialect Kiln uses, printing diagnostics as
+/// `file:line:col: error: ...` on stderr.
+class Session {
+public:
+  Session();
+  MLIRContext &context() { return *ctx; }
+
+  /// Loads a graph by its extension: `.json` (graph spec) or `.mlir` (kiln
+  /// dialect text). Emits an error and returns null on failure.
+  OwningOpRef<ModuleOp> loadGraph(llvm::StringRef path);
+
+private:
+  std::unique_ptr<MLIRContext> ctx;
+  llvm::SourceMgr sourceMgr;
+  std::unique_ptr<SourceMgrDiagnosticHandler> handler;
+};
+
+/// The graph of a module: its one public func.func. Emits an error if there
+/// is not exactly one.
+FailureOr<func::FuncOp> findGraph(ModuleOp module);
+
+} // namespace mlir::kiln
+
+#endif // KILN_DRIVER_SESSION_H

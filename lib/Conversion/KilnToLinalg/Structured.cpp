@@ -1,0 +1,354 @@
+//===- Structured.cpp - matmul, reductions and shape ops to linalg -*- C++ -*-===//
+#include "Utils.h"
+
+#include "dialects/kiln/IR/KilnOps.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/AffineMap.h"
+
+using namespace mlir;
+using namespace mlir::kiln;
+using namespace mlir::kiln::detail;
+
+namespace {
+
+enum class ReduceKind { Sum, Max };
+
+Value reductionIdentity(OpBuilder &b, Location loc, Type t, ReduceKind kind) {
+  if (kind == ReduceKind::Sum)
+    return constantOf(b, loc, t, 0);
+  if (auto ft = dyn_cast<FloatType>(t))
+    return arith::ConstantOp::create(
+        b, loc, ft,
+        b.getFloatAttr(ft, APFloat::getInf(ft.getFloatSemantics(), true)));
+  unsigned width = t.getIntOrFloatBitWidth();
+  return arith::ConstantOp::create(
+      b, loc, t, b.getIntegerAttr(t, APInt::getSignedMinValue(width)));
+}
+
+Value combine(OpBuilder &b, Location loc, ReduceKind kind, Value x, Value acc) {
+  bool f = isFloat(x.getType());
+  if (kind == ReduceKind::Sum)
+    return f ? (Value)arith::AddFOp::create(b, loc, x, acc)
+             : (Value)arith::AddIOp::create(b, loc, x, acc);
+  // maximumf propagates NaN, as numpy.max does.
+  return f ? (Value)arith::MaximumFOp::create(b, loc, x, acc)
+           : (Value)arith::MaxSIOp::create(b, loc, x, acc);
+}
+
+/// Reduces `x` over sorted `axes`, dropping them from the result.
+Value reduceAxes(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
+                 ReduceKind kind) {
+  MLIRContext *ctx = b.getContext();
+  auto xt = cast<RankedTensorType>(x.getType());
+  int64_t rank = xt.getRank();
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<int64_t> shape;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iters;
+  for (int64_t i = 0; i < rank; ++i) {
+    bool reduced = llvm::is_contained(axes, i);
+    iters.push_back(reduced ? utils::IteratorType::reduction
+                            : utils::IteratorType::parallel);
+    if (reduced)
+      continue;
+    sizes.push_back(tensor::getMixedSize(b, loc, x, i));
+    shape.push_back(xt.getDimSize(i));
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  }
+  Type elt = xt.getElementType();
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, elt);
+  Value init = linalg::FillOp::create(
+                   b, loc, reductionIdentity(b, loc, elt, kind), empty)
+                   .getResult(0);
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                 AffineMap::get(rank, 0, outExprs, ctx)};
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{RankedTensorType::get(shape, elt)}, ValueRange{x},
+      ValueRange{init}, maps, iters,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        linalg::YieldOp::create(nb, nloc,
+                                combine(nb, nloc, kind, args[0], args[1]));
+      });
+  return generic.getResult(0);
+}
+
+/// The number of elements in dims `axes` of `x`, as a scalar of type `t`.
+Value countOf(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
+              Type t) {
+  Value n = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t axis : axes)
+    n = arith::MulIOp::create(
+        b, loc, n, getValueOrCreateConstantIndexOp(
+                       b, loc, tensor::getMixedSize(b, loc, x, axis)));
+  Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), n);
+  if (isa<FloatType>(t))
+    return arith::SIToFPOp::create(b, loc, t, i64);
+  return arith::TruncIOp::create(b, loc, t, i64).getResult();
+}
+
+/// Reinserts the reduced `axes` as size-1 dims (keepdims).
+Value keepDims(OpBuilder &b, Location loc, Value reduced,
+               RankedTensorType resultType, ArrayRef<int64_t> axes) {
+  auto rt = cast<RankedTensorType>(reduced.getType());
+  if (rt == resultType)
+    return reduced;
+  // Each unit dim joins the group of the nearest preceding kept dim (leading
+  // ones the first group); a rank-0 source has no groups at all.
+  SmallVector<ReassociationIndices> groups(rt.getRank());
+  SmallVector<OpFoldResult> outShape;
+  int64_t cur = -1;
+  for (int64_t j = 0; j < resultType.getRank(); ++j) {
+    bool kept = !llvm::is_contained(axes, j);
+    if (kept)
+      ++cur;
+    if (rt.getRank() > 0)
+      groups[std::max<int64_t>(cur, 0)].push_back(j);
+    outShape.push_back(kept ? tensor::getMixedSize(b, loc, reduced, cur)
+                            : OpFoldResult(b.getIndexAttr(1)));
+  }
+  return tensor::ExpandShapeOp::create(b, loc, resultType, reduced, groups,
+                                       outShape);
+}
+
+template <typename OpTy, ReduceKind kind, bool mean>
+struct ReduceLowering : public OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    SmallVector<int64_t> axes = op.getNormalizedAxes();
+    Value r = reduceAxes(rewriter, loc, x, axes, kind);
+    if (mean) {
+      auto rt = cast<RankedTensorType>(r.getType());
+      Value count = countOf(rewriter, loc, x, axes, rt.getElementType());
+      r = buildElementwise(rewriter, loc, rt, r,
+                           [&](OpBuilder &b, Location l, ValueRange args) {
+                             return isFloat(args[0].getType())
+                                        ? (Value)arith::DivFOp::create(
+                                              b, l, args[0], count)
+                                        : (Value)arith::DivSIOp::create(
+                                              b, l, args[0], count);
+                           });
+    }
+    rewriter.replaceOp(op, keepDims(rewriter, loc, r, op.getType(), axes));
+    return success();
+  }
+};
+
+/// Map of `rank` loops onto a tensor with `axis` reduced away.
+AffineMap dropAxisMap(MLIRContext *ctx, int64_t rank, int64_t axis) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != axis)
+      exprs.push_back(getAffineDimExpr(i, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+/// out[i] = body(x[i], r[i without axis]).
+Value combineWithReduced(OpBuilder &b, Location loc, Value x, Value r,
+                         int64_t axis, BodyFn body) {
+  MLIRContext *ctx = b.getContext();
+  auto xt = cast<RankedTensorType>(x.getType());
+  int64_t rank = xt.getRank();
+  Value init = tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, x),
+                                       xt.getElementType());
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  SmallVector<AffineMap> maps = {id, dropAxisMap(ctx, rank, axis), id};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{xt}, ValueRange{x, r}, ValueRange{init}, maps,
+             iters,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(nb, nloc,
+                                       body(nb, nloc, args.drop_back()));
+             })
+      .getResult(0);
+}
+
+struct SoftmaxLowering : public OpConversionPattern<SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    int64_t axis = *normalizeAxis(op.getAxis(), op.getType().getRank());
+    Value m = reduceAxes(rewriter, loc, x, axis, ReduceKind::Max);
+    Value e = combineWithReduced(
+        rewriter, loc, x, m, axis, [](OpBuilder &b, Location l, ValueRange a) {
+          return math::ExpOp::create(b, l, arith::SubFOp::create(b, l, a[0], a[1]));
+        });
+    Value s = reduceAxes(rewriter, loc, e, axis, ReduceKind::Sum);
+    Value r = combineWithReduced(
+        rewriter, loc, e, s, axis, [](OpBuilder &b, Location l, ValueRange a) {
+          return arith::DivFOp::create(b, l, a[0], a[1]);
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct MatmulLowering : public OpConversionPattern<MatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override;
+};
+
+LogicalResult
+MatmulLowering::matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  Value a = adaptor.getA(), b = adaptor.getB();
+  auto at = cast<RankedTensorType>(a.getType());
+  auto bt = cast<RankedTensorType>(b.getType());
+  RankedTensorType rt = op.getType();
+  int64_t ra = at.getRank(), rb = bt.getRank();
+  bool promoteA = ra == 1, promoteB = rb == 1;
+  int64_t batchA = promoteA ? 0 : ra - 2, batchB = promoteB ? 0 : rb - 2;
+  int64_t nb = std::max(batchA, batchB);
+  int64_t mDim = nb, nDim = nb + (promoteA ? 0 : 1);
+  int64_t kDim = nDim + (promoteB ? 0 : 1), loops = kDim + 1;
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+
+  // Result dims and where each dynamic one is read from.
+  SmallVector<OpFoldResult> sizes;
+  auto batchExprs = [&](RankedTensorType t, int64_t batch) {
+    SmallVector<AffineExpr> exprs;
+    for (int64_t i = 0; i < batch; ++i) {
+      int64_t j = nb - batch + i;
+      exprs.push_back(t.getDimSize(i) == 1 && rt.getDimSize(j) != 1
+                          ? getAffineConstantExpr(0, ctx)
+                          : d(j));
+    }
+    return exprs;
+  };
+  for (int64_t j = 0; j < nb; ++j) {
+    int64_t ia = j - (nb - batchA), ib = j - (nb - batchB);
+    if (!rt.isDynamicDim(j))
+      sizes.push_back(rewriter.getIndexAttr(rt.getDimSize(j)));
+    else if (ia >= 0 && at.isDynamicDim(ia))
+      sizes.push_back(tensor::getMixedSize(rewriter, loc, a, ia));
+    else
+      sizes.push_back(tensor::getMixedSize(rewriter, loc, b, ib));
+  }
+  SmallVector<AffineExpr> aExprs = batchExprs(at, batchA);
+  SmallVector<AffineExpr> bExprs = batchExprs(bt, batchB);
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t j = 0; j < nb; ++j)
+    outExprs.push_back(d(j));
+  if (promoteA) {
+    aExprs.push_back(d(kDim));
+  } else {
+    bool t = op.getTransposeA();
+    aExprs.push_back(t ? d(kDim) : d(mDim));
+    aExprs.push_back(t ? d(mDim) : d(kDim));
+    sizes.push_back(tensor::getMixedSize(rewriter, loc, a, t ? ra - 1 : ra - 2));
+    outExprs.push_back(d(mDim));
+  }
+  if (promoteB) {
+    bExprs.push_back(d(kDim));
+  } else {
+    bool t = op.getTransposeB();
+    bExprs.push_back(t ? d(nDim) : d(kDim));
+    bExprs.push_back(t ? d(kDim) : d(nDim));
+    sizes.push_back(tensor::getMixedSize(rewriter, loc, b, t ? rb - 2 : rb - 1));
+    outExprs.push_back(d(nDim));
+  }
+  Type elt = rt.getElementType();
+  Value empty = tensor::EmptyOp::create(rewriter, loc, sizes, elt);
+  Value init = linalg::FillOp::create(rewriter, loc,
+                                      constantOf(rewriter, loc, elt, 0), empty)
+                   .getResult(0);
+  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, aExprs, ctx),
+                                 AffineMap::get(loops, 0, bExprs, ctx),
+                                 AffineMap::get(loops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iters(loops, utils::IteratorType::parallel);
+  iters[kDim] = utils::IteratorType::reduction;
+  bool f = isFloat(elt);
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{rt}, ValueRange{a, b}, ValueRange{init}, maps,
+      iters, [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value p = f ? (Value)arith::MulFOp::create(nb, l, args[0], args[1])
+                    : (Value)arith::MulIOp::create(nb, l, args[0], args[1]);
+        Value s = f ? (Value)arith::AddFOp::create(nb, l, p, args[2])
+                    : (Value)arith::AddIOp::create(nb, l, p, args[2]);
+        linalg::YieldOp::create(nb, l, s);
+      });
+  rewriter.replaceOp(op, generic.getResult(0));
+  return success();
+}
+
+struct TransposeLowering : public OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    SmallVector<int64_t> perm = op.getPermutation();
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t p : perm)
+      sizes.push_back(tensor::getMixedSize(rewriter, loc, x, p));
+    Value init = tensor::EmptyOp::create(rewriter, loc, sizes,
+                                         op.getType().getElementType());
+    auto t = linalg::TransposeOp::create(rewriter, loc, x, init, perm);
+    rewriter.replaceOp(op, t.getResult());
+    return success();
+  }
+};
+
+struct ReshapeLowering : public OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    RankedTensorType rt = op.getType();
+    auto idx = [&](OpFoldResult v) {
+      return getValueOrCreateConstantIndexOp(rewriter, loc, v);
+    };
+    SmallVector<Value> dims;
+    Value known = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    int64_t inferAt = -1;
+    for (auto [i, d] : llvm::enumerate(op.getShape())) {
+      Value v;
+      if (!rt.isDynamicDim(i) && d != -1)
+        v = arith::ConstantIndexOp::create(rewriter, loc, rt.getDimSize(i));
+      else if (d == 0)
+        v = idx(tensor::getMixedSize(rewriter, loc, x, i));
+      else if (d == -1)
+        inferAt = i;
+      else
+        v = arith::ConstantIndexOp::create(rewriter, loc, d);
+      if (v)
+        known = arith::MulIOp::create(rewriter, loc, known, v);
+      dims.push_back(v);
+    }
+    if (inferAt >= 0) {
+      Value total = arith::ConstantIndexOp::create(rewriter, loc, 1);
+      for (OpFoldResult s : tensor::getMixedSizes(rewriter, loc, x))
+        total = arith::MulIOp::create(rewriter, loc, total, idx(s));
+      dims[inferAt] = arith::DivUIOp::create(rewriter, loc, total, known);
+    }
+    Value shape = tensor::FromElementsOp::create(rewriter, loc, dims);
+    rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(op, rt, x, shape);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::kiln::detail::populateStructuredPatterns(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<ReduceLowering<ReduceSumOp, ReduceKind::Sum, false>,
+               ReduceLowering<ReduceMeanOp, ReduceKind::Sum, true>,
+               ReduceLowering<ReduceMaxOp, ReduceKind::Max, false>,
+               SoftmaxLowering, MatmulLowering, TransposeLowering,
+               ReshapeLowering>(ctx);
+}

@@ -1,0 +1,210 @@
+//===- Run.cpp - kiln run: compiled through the runtime, or eager -*- C++ -*-===//
+#include "kiln/Driver/Driver.h"
+#include "kiln/Driver/Session.h"
+#include "kiln/Interpreter/Interpreter.h"
+#include "kiln/runtime.h"
+
+#include "dialects/kiln/IR/KilnOps.h"
+#include "dialects/kiln/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+#include <map>
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+namespace {
+
+int fail(const Twine &message) {
+  llvm::errs() << "kiln run: error: " << message << "\n";
+  return 1;
+}
+
+/// The `--input NAME=FILE.npy` arguments, read, by name.
+struct InputFiles {
+  std::map<std::string, kiln_npy> arrays;
+  ~InputFiles() {
+    for (auto &[name, npy] : arrays)
+      kiln_npy_free(&npy);
+  }
+};
+
+LogicalResult readInputs(ArrayRef<std::string> specs, InputFiles &files) {
+  for (const std::string &spec : specs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      return fail("--input '" + spec + "' is not NAME=FILE.npy"), failure();
+    std::string name = spec.substr(0, eq), path = spec.substr(eq + 1);
+    if (files.arrays.count(name))
+      return fail("input '" + name + "' is given twice"), failure();
+    kiln_npy npy;
+    std::memset(&npy, 0, sizeof(npy));
+    if (kiln_npy_read(path.c_str(), &npy) != KILN_OK)
+      return fail("input '" + name + "': " + kiln_last_error()), failure();
+    files.arrays[name] = npy;
+  }
+  return success();
+}
+
+/// Checks that the given inputs are exactly the graph's; returns them in the
+/// graph's order.
+FailureOr<SmallVector<kiln_npy *>>
+matchInputs(InputFiles &files, ArrayRef<std::string> graphInputs) {
+  SmallVector<kiln_npy *> ordered;
+  std::string known;
+  for (const std::string &name : graphInputs)
+    known += (known.empty() ? "" : ", ") + name;
+  for (auto &[name, npy] : files.arrays)
+    if (!llvm::is_contained(graphInputs, name))
+      return fail("unknown input '" + name + "' (the graph's inputs: " +
+                  known + ")"),
+             failure();
+  for (const std::string &name : graphInputs) {
+    auto it = files.arrays.find(name);
+    if (it == files.arrays.end())
+      return fail("missing input '" + name + "' (give --input " + name +
+                  "=FILE.npy)"),
+             failure();
+    ordered.push_back(&it->second);
+  }
+  return ordered;
+}
+
+LogicalResult writeOutput(const std::string &dir, const std::string &name,
+                          int32_t dtype, ArrayRef<int64_t> shape,
+                          const void *data) {
+  SmallString<256> path(dir);
+  llvm::sys::path::append(path, name + ".npy");
+  if (kiln_npy_write(path.c_str(), dtype, shape.size(), shape.data(), data) !=
+      KILN_OK)
+    return fail(kiln_last_error()), failure();
+  return success();
+}
+
+int runArtifact(const std::string &path, const RunOptions &options,
+                InputFiles &files) {
+  kiln_model *model = nullptr;
+  if (kiln_model_open(path.c_str(), &model) != KILN_OK)
+    return fail(kiln_last_error());
+  auto close = llvm::make_scope_exit([&] { kiln_model_close(model); });
+  const kiln_graph_desc *desc = kiln_model_describe(model);
+  std::vector<std::string> names;
+  for (int32_t i = 0; i < desc->num_inputs; ++i)
+    names.push_back(desc->inputs[i].name);
+  auto ordered = matchInputs(files, names);
+  if (failed(ordered))
+    return 1;
+  std::vector<kiln_tensor> inputs;
+  for (kiln_npy *npy : *ordered)
+    inputs.push_back({npy->data, npy->shape, npy->rank, npy->dtype});
+
+  std::vector<std::vector<int64_t>> shapes(desc->num_outputs);
+  std::vector<std::vector<uint8_t>> buffers(desc->num_outputs);
+  std::vector<kiln_tensor> outputs;
+  for (int32_t i = 0; i < desc->num_outputs; ++i) {
+    const kiln_tensor_desc &out = desc->outputs[i];
+    shapes[i].resize(out.rank);
+    if (kiln_model_resolve_output_shape(model, inputs.data(), inputs.size(), i,
+                                        shapes[i].data()) != KILN_OK)
+      return fail(kiln_last_error());
+    size_t bytes = kiln_dtype_size(out.dtype);
+    for (int64_t d : shapes[i])
+      bytes *= d;
+    buffers[i].resize(std::max<size_t>(bytes, 1));
+    outputs.push_back(
+        {buffers[i].data(), shapes[i].data(), out.rank, out.dtype});
+  }
+  if (kiln_model_run(model, inputs.data(), inputs.size(), outputs.data(),
+                     outputs.size()) != KILN_OK)
+    return fail(kiln_last_error());
+  for (int32_t i = 0; i < desc->num_outputs; ++i)
+    if (failed(writeOutput(options.outputDir, desc->outputs[i].name,
+                           desc->outputs[i].dtype, shapes[i],
+                           buffers[i].data())))
+      return 1;
+  return 0;
+}
+
+int runEager(const RunOptions &options, InputFiles &files) {
+  Session session;
+  OwningOpRef<ModuleOp> module = session.loadGraph(options.artifactOrGraph);
+  if (!module)
+    return 1;
+  FailureOr<func::FuncOp> graph = findGraph(*module);
+  if (failed(graph))
+    return 1;
+  // Check symbolic dimensions as the compiler would, so that both modes
+  // accept the same graphs.
+  PassManager pm(&session.context());
+  pm.addNestedPass<func::FuncOp>(createKilnInferSymbolicDims());
+  if (failed(pm.run(*module)))
+    return 1;
+  std::vector<std::string> names;
+  for (unsigned i = 0; i < graph->getNumArguments(); ++i) {
+    auto name = graph->getArgAttrOfType<StringAttr>(i, kNameAttr);
+    names.push_back(name ? name.str() : "arg" + std::to_string(i));
+  }
+  auto ordered = matchInputs(files, names);
+  if (failed(ordered))
+    return 1;
+  SmallVector<HostTensor> inputs;
+  for (kiln_npy *npy : *ordered) {
+    HostTensor t;
+    t.dtype = npy->dtype;
+    t.shape.assign(npy->shape, npy->shape + npy->rank);
+    auto *bytes = static_cast<const uint8_t *>(npy->data);
+    t.bytes.assign(bytes, bytes + npy->nbytes);
+    inputs.push_back(std::move(t));
+  }
+  FailureOr<SmallVector<HostTensor>> results = interpretGraph(*graph, inputs);
+  if (failed(results))
+    return 1;
+  for (auto [i, t] : llvm::enumerate(*results)) {
+    auto name = graph->getResultAttrOfType<StringAttr>(i, kNameAttr);
+    if (failed(writeOutput(options.outputDir,
+                           name ? name.str() : "result" + std::to_string(i),
+                           t.dtype, t.shape, t.bytes.data())))
+      return 1;
+  }
+  return 0;
+}
+
+bool isGraphFile(StringRef path) {
+  StringRef ext = llvm::sys::path::extension(path);
+  return ext == ".json" || ext == ".mlir" || ext == ".onnx";
+}
+
+} // namespace
+
+int mlir::kiln::runCommand(const RunOptions &options) {
+  if (!llvm::sys::fs::is_directory(options.outputDir))
+    return fail("output directory '" + options.outputDir +
+                "' does not exist");
+  InputFiles files;
+  if (failed(readInputs(options.inputs, files)))
+    return 1;
+  const std::string &target = options.artifactOrGraph;
+  if (options.eager) {
+    if (!isGraphFile(target))
+      return fail("--eager needs a graph (.json or .mlir), not '" + target +
+                  "'");
+    return runEager(options, files);
+  }
+  if (!isGraphFile(target))
+    return runArtifact(target, options, files);
+
+  // A graph is compiled to a temporary shared object first.
+  SmallString<128> tmp;
+  if (llvm::sys::fs::createTemporaryFile("kiln-run", "so", tmp))
+    return fail("cannot create a temporary file");
+  auto remove = llvm::make_scope_exit([&] { llvm::sys::fs::remove(tmp); });
+  if (compileToSharedObject(target, std::string(tmp)) != 0)
+    return 1;
+  return runArtifact(std::string(tmp), options, files);
+}

@@ -17,7 +17,7 @@ int main(int argc, char **argv) {
 
   CompileOptions compile;
   std::string emit = "obj", targetName = "cpu";
-  bool o0 = false, o1 = false, o2 = false, o3 = false;
+  unsigned optLevel = 2;
   CLI::App *cc = app.add_subcommand("compile", "Compile a graph to native code");
   cc->add_option("GRAPH", compile.input, "Graph file (.json, .mlir)")
       ->required();
@@ -29,10 +29,8 @@ int main(int argc, char **argv) {
       ->check(CLI::IsMember({"cpu", "cuda"}));
   cc->add_option("--triple", compile.target.triple, "Target triple");
   cc->add_option("--mcpu", compile.target.cpu, "Target CPU");
-  cc->add_flag("-O0", o0, "No optimization");
-  cc->add_flag("-O1", o1, "Light optimization");
-  cc->add_flag("-O2", o2, "Default optimization");
-  cc->add_flag("-O3", o3, "Aggressive optimization");
+  cc->add_option("-O", optLevel, "Optimization level: -O0 .. -O3 (default 2)")
+      ->check(CLI::Range(0, 3));
   cc->add_flag("--print-ir-after-all", compile.printIrAfterAll,
                "Print the IR after every pass (stderr)");
   cc->add_option("--print-ir-after", compile.printIrAfter,
@@ -66,8 +64,7 @@ int main(int argc, char **argv) {
                            "supported yet\n", targetName.c_str());
       return 1;
     }
-    compile.target.optLevel = o0 ? 0 : o1 ? 1 : o3 ? 3 : 2;
-    (void)o2;
+    compile.target.optLevel = optLevel;
     return compileCommand(compile);
   }
   return runCommand(run);

@@ -1,1 +1,456 @@
-// placeholder
+//===- Interpreter.cpp - reference evaluation of kiln graphs ----*- C++ -*-===//
+//
+// The MLIR side of the interpreter: converts constants, checks that operand
+// buffers agree with the IR types, unpacks op attributes for the kernels in
+// Kernels.cpp, turns kernel errors into diagnostics, and walks a graph.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Interpreter/Interpreter.h"
+
+#include "Kernels.h"
+
+#include "dialects/kiln/IR/KilnOps.h"
+#include "kiln/abi.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/APInt.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cstring>
+#include <memory>
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+//===----------------------------------------------------------------------===//
+// HostTensor and dtypes
+//===----------------------------------------------------------------------===//
+
+int64_t HostTensor::numElements() const { return interp::numElementsOf(shape); }
+
+int32_t mlir::kiln::dtypeOf(Type elementType) {
+  if (!elementType)
+    return 0;
+  if (elementType.isF16())
+    return KILN_DTYPE_F16;
+  if (elementType.isBF16())
+    return KILN_DTYPE_BF16;
+  if (elementType.isF32())
+    return KILN_DTYPE_F32;
+  if (elementType.isF64())
+    return KILN_DTYPE_F64;
+  auto intType = dyn_cast<IntegerType>(elementType);
+  if (!intType)
+    return 0;
+  // Unsigned types exist in the graph format only as u8; signless and signed
+  // integers are the format's signed types.
+  if (intType.isUnsigned())
+    return intType.getWidth() == 8 ? KILN_DTYPE_U8 : 0;
+  switch (intType.getWidth()) {
+  case 1:
+    return KILN_DTYPE_BOOL;
+  case 8:
+    return KILN_DTYPE_I8;
+  case 16:
+    return KILN_DTYPE_I16;
+  case 32:
+    return KILN_DTYPE_I32;
+  case 64:
+    return KILN_DTYPE_I64;
+  default:
+    return 0;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Attribute <-> HostTensor
+//===----------------------------------------------------------------------===//
+
+/// Writes the low `size` bytes of `bits` (width <= 64). Host tensors are in
+/// the host's byte order, and every target Kiln runs on is little-endian.
+static void writeBits(const llvm::APInt &bits, size_t size, uint8_t *dst) {
+  uint64_t word = bits.getZExtValue();
+  std::memcpy(dst, &word, size);
+}
+
+HostTensor mlir::kiln::toHostTensor(ElementsAttr attr) {
+  // A tensor with dtype 0 tells the caller that the attribute was unreadable.
+  HostTensor result;
+  if (!attr)
+    return result;
+  ShapedType type = attr.getShapedType();
+  int32_t dtype = dtypeOf(type.getElementType());
+  if (!dtype || !type.hasStaticShape())
+    return result;
+  HostTensor t;
+  t.dtype = dtype;
+  t.shape.assign(type.getShape().begin(), type.getShape().end());
+  size_t size = elementSize(dtype);
+  int64_t n = t.numElements();
+  t.bytes.resize(n * size);
+
+  if (auto dense = dyn_cast<DenseIntOrFPElementsAttr>(attr)) {
+    // i1 is bit-packed in the raw data; read it through the value API.
+    if (dtype == KILN_DTYPE_BOOL) {
+      int64_t i = 0;
+      for (bool b : dense.getValues<bool>())
+        t.bytes[i++] = b ? 1 : 0;
+      return t;
+    }
+    ArrayRef<char> raw = dense.getRawData();
+    if (dense.isSplat()) {
+      if (raw.size() < size)
+        return result;
+      for (int64_t i = 0; i < n; ++i)
+        std::memcpy(t.bytes.data() + i * size, raw.data(), size);
+      return t;
+    }
+    if (raw.size() != t.bytes.size())
+      return result;
+    if (!raw.empty()) // memcpy's pointers must be valid even for 0 bytes
+      std::memcpy(t.bytes.data(), raw.data(), raw.size());
+    return t;
+  }
+
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    // The blob is absent when the IR was printed with elided resources.
+    const AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return result;
+    ArrayRef<char> data = blob->getData();
+    if (data.size() != t.bytes.size())
+      return result;
+    if (!data.empty())
+      std::memcpy(t.bytes.data(), data.data(), data.size());
+    if (dtype == KILN_DTYPE_BOOL)
+      for (uint8_t &b : t.bytes)
+        b = b ? 1 : 0;
+    return t;
+  }
+
+  // Any other ElementsAttr implementation: go through its value iterators.
+  if (isa<FloatType>(type.getElementType())) {
+    auto it = attr.try_value_begin<APFloat>();
+    if (!it)
+      return result;
+    for (int64_t i = 0; i < n; ++i, ++*it)
+      writeBits((**it).bitcastToAPInt(), size, t.bytes.data() + i * size);
+    return t;
+  }
+  auto it = attr.try_value_begin<APInt>();
+  if (!it)
+    return result;
+  for (int64_t i = 0; i < n; ++i, ++*it) {
+    if (dtype == KILN_DTYPE_BOOL)
+      t.bytes[i] = (**it).isZero() ? 0 : 1;
+    else
+      writeBits(**it, size, t.bytes.data() + i * size);
+  }
+  return t;
+}
+
+DenseElementsAttr mlir::kiln::toElementsAttr(const HostTensor &tensor,
+                                             RankedTensorType type) {
+  // `type` supplies the element type; its dynamic dims take the tensor's
+  // sizes. A tensor that does not fit it gives a null attribute.
+  if (!type || dtypeOf(type.getElementType()) != tensor.dtype ||
+      type.getRank() != static_cast<int64_t>(tensor.shape.size()))
+    return {};
+  for (auto [dim, size] : llvm::zip(type.getShape(), tensor.shape))
+    if (size < 0 || (!ShapedType::isDynamic(dim) && dim != size))
+      return {};
+  size_t size = elementSize(tensor.dtype);
+  int64_t n = tensor.numElements();
+  if (tensor.bytes.size() != static_cast<size_t>(n) * size)
+    return {};
+  auto resultType = RankedTensorType::get(tensor.shape, type.getElementType(),
+                                          type.getEncoding());
+  if (tensor.dtype == KILN_DTYPE_BOOL) {
+    SmallVector<bool> values;
+    values.reserve(n);
+    for (uint8_t b : tensor.bytes)
+      values.push_back(b != 0);
+    return DenseElementsAttr::get(resultType, values);
+  }
+  return DenseElementsAttr::getFromRawBuffer(
+      resultType,
+      ArrayRef<char>(reinterpret_cast<const char *>(tensor.bytes.data()),
+                     tensor.bytes.size()));
+}
+
+//===----------------------------------------------------------------------===//
+// evaluateOp
+//===----------------------------------------------------------------------===//
+
+static std::string dimsString(ArrayRef<int64_t> shape) {
+  return interp::shapeString(std::vector<int64_t>(shape.begin(), shape.end()));
+}
+
+/// Checks that a host tensor can stand for a value of `type`: same dtype and
+/// rank, static dims equal, and a byte buffer of the right size (so that a
+/// kernel never reads out of bounds). `what` names the value in messages.
+static LogicalResult
+checkAgainstType(const HostTensor &t, Type type,
+                 llvm::function_ref<InFlightDiagnostic()> emit,
+                 const Twine &what) {
+  auto tensorType = dyn_cast<RankedTensorType>(type);
+  if (!tensorType)
+    return emit() << what << " has type " << type
+                  << ", which the interpreter cannot hold";
+  int32_t expected = dtypeOf(tensorType.getElementType());
+  if (!expected)
+    return emit() << what << ": element type " << tensorType.getElementType()
+                  << " has no kiln dtype";
+  if (t.dtype != expected)
+    return emit() << what << ": expected dtype " << interp::dtypeName(expected)
+                  << ", got " << interp::dtypeName(t.dtype);
+  if (tensorType.getRank() != static_cast<int64_t>(t.shape.size()))
+    return emit() << what << ": expected rank " << tensorType.getRank()
+                  << ", got " << t.shape.size();
+  for (auto [i, dim] : llvm::enumerate(tensorType.getShape())) {
+    int64_t size = t.shape[i];
+    if (size < 0)
+      return emit() << what << " dim " << i << ": invalid size " << size;
+    if (!ShapedType::isDynamic(dim) && dim != size)
+      return emit() << what << " dim " << i << ": expected " << dim << ", got "
+                    << size;
+  }
+  size_t bytes = static_cast<size_t>(t.numElements()) * elementSize(t.dtype);
+  if (t.bytes.size() != bytes)
+    return emit() << what << ": holds " << t.bytes.size() << " bytes, but "
+                  << dimsString(t.shape) << " of " << interp::dtypeName(t.dtype)
+                  << " needs " << bytes;
+  return success();
+}
+
+static interp::View viewOf(const HostTensor &t) {
+  return interp::View{t.dtype, &t.shape, t.bytes.data()};
+}
+
+static std::optional<std::vector<int64_t>>
+toOptionalVector(std::optional<ArrayRef<int64_t>> values) {
+  if (!values)
+    return std::nullopt;
+  return std::vector<int64_t>(values->begin(), values->end());
+}
+
+static std::vector<int64_t> toVector(ArrayRef<int64_t> values) {
+  return std::vector<int64_t>(values.begin(), values.end());
+}
+
+/// Runs the kernel of `op`. Returns failure without a diagnostic when the op
+/// has no kernel (the caller reports it).
+static FailureOr<interp::Status>
+runKernel(Operation *op, ArrayRef<interp::View> in, interp::Buffer &out) {
+  using namespace interp;
+  auto unaryOp = [&](UnaryKind kind) { return unary(kind, in[0], out); };
+  auto binaryOp = [&](BinaryKind kind) {
+    return binary(kind, in[0], in[1], out);
+  };
+  auto reduceOp = [&](ReduceKind kind, auto reduction) {
+    return reduce(kind, in[0], toOptionalVector(reduction.getAxes()),
+                  reduction.getKeepdims(), out);
+  };
+  return llvm::TypeSwitch<Operation *, FailureOr<Status>>(op)
+      .Case([&](NegOp) { return unaryOp(UnaryKind::Neg); })
+      .Case([&](ExpOp) { return unaryOp(UnaryKind::Exp); })
+      .Case([&](TanhOp) { return unaryOp(UnaryKind::Tanh); })
+      .Case([&](SigmoidOp) { return unaryOp(UnaryKind::Sigmoid); })
+      .Case([&](ReluOp) { return unaryOp(UnaryKind::Relu); })
+      .Case([&](AddOp) { return binaryOp(BinaryKind::Add); })
+      .Case([&](SubOp) { return binaryOp(BinaryKind::Sub); })
+      .Case([&](MulOp) { return binaryOp(BinaryKind::Mul); })
+      .Case([&](DivOp) { return binaryOp(BinaryKind::Div); })
+      .Case([&](MaxOp) { return binaryOp(BinaryKind::Max); })
+      .Case([&](MinOp) { return binaryOp(BinaryKind::Min); })
+      .Case([&](MatmulOp m) {
+        return matmul(in[0], in[1], m.getTransposeA(), m.getTransposeB(), out);
+      })
+      .Case([&](ReduceSumOp r) { return reduceOp(ReduceKind::Sum, r); })
+      .Case([&](ReduceMeanOp r) { return reduceOp(ReduceKind::Mean, r); })
+      .Case([&](ReduceMaxOp r) { return reduceOp(ReduceKind::Max, r); })
+      .Case([&](SoftmaxOp s) {
+        return softmax(in[0], s.getAxisAttr().getInt(), out);
+      })
+      .Case([&](ReshapeOp r) {
+        return reshape(in[0], toVector(r.getShape()), out);
+      })
+      .Case([&](TransposeOp t) {
+        return transpose(in[0], toVector(t.getPermutation()), out);
+      })
+      .Case([&](BroadcastToOp b) {
+        return broadcastTo(in[0], toVector(b.getShape()), out);
+      })
+      .Default([](Operation *) { return failure(); });
+}
+
+/// evaluateOp on borrowed operands, so that a graph walk never copies the
+/// tensors it feeds to an op.
+static FailureOr<SmallVector<HostTensor>>
+evaluate(Operation *op, ArrayRef<const HostTensor *> operands) {
+  auto emit = [&] { return op->emitError(); };
+
+  if (auto constant = dyn_cast<ConstantOp>(op)) {
+    HostTensor t = toHostTensor(constant.getValue());
+    if (!t.dtype)
+      return op->emitError("cannot read the constant's value")
+             << (isa<DenseResourceElementsAttr>(constant.getValue())
+                     ? " (its dense_resource blob is missing)"
+                     : "");
+    SmallVector<HostTensor> results;
+    results.push_back(std::move(t));
+    return results;
+  }
+
+  // Only kiln ops have kernels; anything else (other dialects, ops with
+  // regions) is reported rather than guessed at.
+  if (!isa_and_nonnull<KilnDialect>(op->getDialect()) ||
+      op->getNumResults() != 1)
+    return op->emitError("the interpreter has no kernel for '")
+           << op->getName() << "'";
+
+  if (operands.size() != op->getNumOperands())
+    return op->emitError("expected ")
+           << op->getNumOperands() << " operands, got " << operands.size();
+  SmallVector<interp::View> views;
+  for (auto [i, operand] : llvm::enumerate(operands)) {
+    if (failed(checkAgainstType(*operand, op->getOperand(i).getType(), emit,
+                                "operand #" + Twine(i))))
+      return failure();
+    views.push_back(viewOf(*operand));
+  }
+
+  interp::Buffer out;
+  FailureOr<interp::Status> status = runKernel(op, views, out);
+  if (failed(status))
+    return op->emitError("the interpreter has no kernel for '")
+           << op->getName() << "'";
+  if (status->failed())
+    return op->emitError(status->message());
+
+  HostTensor result;
+  result.dtype = out.dtype;
+  result.shape = std::move(out.shape);
+  result.bytes = std::move(out.bytes);
+  // The kernel computed the shape from the actual operands; a disagreement
+  // with a static dim of the result type means the IR's type is wrong.
+  if (failed(
+          checkAgainstType(result, op->getResult(0).getType(), emit, "result")))
+    return failure();
+  SmallVector<HostTensor> results;
+  results.push_back(std::move(result));
+  return results;
+}
+
+FailureOr<SmallVector<HostTensor>>
+mlir::kiln::evaluateOp(Operation *op, ArrayRef<HostTensor> operands) {
+  SmallVector<const HostTensor *> pointers;
+  for (const HostTensor &t : operands)
+    pointers.push_back(&t);
+  return evaluate(op, pointers);
+}
+
+//===----------------------------------------------------------------------===//
+// interpretGraph
+//===----------------------------------------------------------------------===//
+
+/// The user-facing name of argument `i`: its `kiln.name`, else `arg<i>`.
+static std::string inputName(func::FuncOp graph, unsigned i) {
+  if (auto name = graph.getArgAttrOfType<StringAttr>(i, kNameAttr))
+    return name.str();
+  return "arg" + std::to_string(i);
+}
+
+FailureOr<SmallVector<HostTensor>>
+mlir::kiln::interpretGraph(func::FuncOp graph, ArrayRef<HostTensor> inputs,
+                           const InterpreterOptions &options) {
+  if (graph.isExternal())
+    return graph.emitError("cannot interpret '")
+           << graph.getSymName() << "': it has no body";
+  if (!graph.getBody().hasOneBlock())
+    return graph.emitError("the interpreter needs a graph with one block");
+  Block &body = graph.getBody().front();
+
+  if (inputs.size() != graph.getNumArguments())
+    return graph.emitError("expected ")
+           << graph.getNumArguments() << " inputs, got " << inputs.size();
+  auto emitOnGraph = [&] { return graph.emitError(); };
+  for (auto [i, input] : llvm::enumerate(inputs))
+    if (failed(checkAgainstType(input, graph.getArgument(i).getType(),
+                                emitOnGraph,
+                                "input '" + inputName(graph, i) + "'")))
+      return failure();
+
+  // Values are borrowed (inputs) or owned (op results). An owned value is
+  // freed after its last use so that eager mode's peak memory stays close to
+  // the graph's live set rather than the sum of all intermediates.
+  llvm::DenseMap<Value, const HostTensor *> env;
+  llvm::DenseMap<Value, std::unique_ptr<HostTensor>> owned;
+  for (auto [i, input] : llvm::enumerate(inputs))
+    env[graph.getArgument(i)] = &input;
+
+  llvm::DenseMap<Value, Operation *> lastUser;
+  for (Operation &op : body)
+    for (Value v : op.getOperands())
+      lastUser[v] = &op;
+
+  for (Operation &op : body) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      SmallVector<HostTensor> results;
+      for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+        auto it = env.find(v);
+        if (it == env.end())
+          return op.emitError("returned value #") << i << " has no value";
+        // Move an owned tensor out unless a later return operand repeats it.
+        auto own = owned.find(v);
+        bool repeated =
+            llvm::is_contained(ret.getOperands().drop_front(i + 1), v);
+        if (own != owned.end() && !repeated)
+          results.push_back(std::move(*own->second));
+        else
+          results.push_back(*it->second);
+      }
+      return results;
+    }
+
+    SmallVector<const HostTensor *> operands;
+    for (auto [i, v] : llvm::enumerate(op.getOperands())) {
+      auto it = env.find(v);
+      if (it == env.end())
+        return op.emitError("operand #")
+               << i << " is not computed by the graph before this op";
+      operands.push_back(it->second);
+    }
+
+    FailureOr<SmallVector<HostTensor>> results = evaluate(&op, operands);
+    if (failed(results))
+      return failure();
+    if (options.onOpEvaluated)
+      options.onOpEvaluated(&op, *results);
+
+    for (auto [v, t] : llvm::zip(op.getResults(), *results)) {
+      if (v.use_empty())
+        continue; // dead value: nothing will read it
+      auto stored = std::make_unique<HostTensor>(std::move(t));
+      env[v] = stored.get();
+      owned[v] = std::move(stored);
+    }
+    for (Value v : op.getOperands()) {
+      if (lastUser.lookup(v) != &op)
+        continue;
+      auto own = owned.find(v);
+      if (own == owned.end())
+        continue;
+      env.erase(v);
+      owned.erase(own);
+    }
+  }
+  return graph.emitError("the graph's body does not end in 'func.return'");
+}

@@ -39,6 +39,13 @@ size_t elementSize(int32_t dtype);
 int32_t dtypeOf(Type elementType);
 
 /// Converts a constant attribute to a host tensor and back.
+/// toHostTensor reads dense (splats included) and dense_resource attributes,
+/// and any other ElementsAttr through its APInt/APFloat values; it returns a
+/// tensor with dtype 0 for one it cannot read (an element type with no kiln
+/// dtype, a dynamic shape, a dense_resource whose blob is missing).
+/// toElementsAttr takes the element type (and encoding) from `type` and the
+/// sizes of its dynamic dims from `tensor`; it returns a null attribute when
+/// the tensor does not fit `type` (dtype, rank, a static dim, byte count).
 HostTensor toHostTensor(ElementsAttr attr);
 DenseElementsAttr toElementsAttr(const HostTensor &tensor,
                                  RankedTensorType type);

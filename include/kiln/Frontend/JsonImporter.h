@@ -17,6 +17,13 @@ namespace mlir::kiln {
 OwningOpRef<ModuleOp> importJsonGraph(MLIRContext *context,
                                       llvm::StringRef path);
 
+/// As above, for the JSON graph `text` read from `path` (which names the
+/// graph in locations, gives its default name, and anchors relative `.npy`
+/// paths).
+OwningOpRef<ModuleOp> importJsonGraphFromBuffer(MLIRContext *context,
+                                                llvm::StringRef text,
+                                                llvm::StringRef path);
+
 } // namespace mlir::kiln
 
 #endif // KILN_FRONTEND_JSONIMPORTER_H

@@ -36,19 +36,11 @@ void mlir::kiln::buildKilnToLinalgPipeline(OpPassManager &pm,
 
 void mlir::kiln::buildLinalgToLLVMPipeline(OpPassManager &pm,
                                            const CpuPipelineOptions &opts) {
-  // Bufferize the whole module, graph signature included; results become
-  // caller-provided out-parameters so that the ABI wrapper can pass the
-  // caller's output buffers.
-  bufferization::OneShotBufferizePassOptions bufferizeOpts;
-  bufferizeOpts.bufferizeFunctionBoundaries = true;
-  bufferizeOpts.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOpts));
-  bufferization::BufferResultsToOutParamsPassOptions outParams;
-  outParams.hoistStaticAllocs = true;
-  outParams.hoistDynamicAllocs = true;
-  outParams.modifyPublicFunctions = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  // Outputs become the caller's buffers; empty-tensor elimination then lets
+  // the kernels that produce them write there directly.
+  pm.addNestedPass<func::FuncOp>(createKilnResultsToDestinations());
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  pm.addPass(createKilnBufferize());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   if (opts.optimize)

@@ -34,4 +34,50 @@ def KilnInferSymbolicDims : Pass<"kiln-infer-symbolic-dims", "func::FuncOp"> {
   let dependentDialects = [];
 }
 
+def KilnResultsToDestinations
+    : Pass<"kiln-results-to-destinations", "func::FuncOp"> {
+  let summary = "Makes graph outputs caller-provided buffers";
+  let description = [{
+    The C ABI passes every output as a caller-owned buffer. This pass appends
+    one memref argument per result (carrying the result's attributes) and
+    writes each returned tensor into it with
+    `bufferization.materialize_in_destination`; the function then returns
+    nothing. Run on linalg-on-tensors before bufferization, so that empty
+    tensor elimination lets producers write straight into the caller's
+    buffers.
+
+    Before:
+    ```mlir
+    func.func @g(%x: tensor<?x4xf32>) -> (tensor<?x4xf32> {kiln.name = "y"}) {
+      ...
+      return %y : tensor<?x4xf32>
+    }
+    ```
+    After:
+    ```mlir
+    func.func @g(%x: tensor<?x4xf32>, %out: memref<?x4xf32> {kiln.name = "y"}) {
+      ...
+      bufferization.materialize_in_destination %y in restrict writable %out
+          : (tensor<?x4xf32>, memref<?x4xf32>) -> ()
+      return
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def KilnBufferize : Pass<"kiln-bufferize", "ModuleOp"> {
+  let summary = "One-shot bufferization with Kiln's conventions";
+  let description = [{
+    Runs upstream One-Shot Module Bufferize over the whole module, function
+    boundaries included, with identity-layout memrefs at function boundaries
+    and `linalg.copy` for every buffer copy (so that copies lower to loops and
+    compiled code never calls the MLIR C runner utilities).
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
 #endif // KILN_TRANSFORMS_PASSES_TD

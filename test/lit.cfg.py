@@ -15,7 +15,12 @@ config.environment["PYTHONPATH"] = os.path.join(config.kiln_src_root, "test", "l
 llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()
 
-tool_dirs = [os.path.join(config.kiln_obj_root, "bin"), config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["kiln", "kiln-opt", "FileCheck", "not"], tool_dirs)
+# Kiln's tools and LLVM's (FileCheck, not, split-file, llvm-nm, ...) are found
+# on PATH rather than by text substitution, so that words like `--emit kiln`
+# in RUN lines stay as written.
+llvm_config.with_environment(
+    "PATH", [os.path.join(config.kiln_obj_root, "bin"), config.llvm_tools_dir],
+    append_path=True)
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%kiln_src", config.kiln_src_root))
+config.substitutions.append(("%kiln_bin_dir", os.path.join(config.kiln_obj_root, "bin")))

@@ -131,6 +131,33 @@ int runArtifact(const std::string &path, const RunOptions &options,
   return 0;
 }
 
+/// Compiled code binds each symbolic dimension from the first input that has
+/// it and checks the others; eager mode does the same, with the same words.
+LogicalResult checkSymbolicDims(func::FuncOp graph,
+                                ArrayRef<kiln_npy *> inputs) {
+  FailureOr<GraphSignature> sig = extractSignature(graph);
+  if (failed(sig))
+    return failure();
+  std::map<std::string, std::pair<int64_t, std::string>> bound;
+  for (auto [t, npy] : llvm::zip(sig->inputs, inputs)) {
+    if (npy->rank != (int32_t)t.dims.size())
+      continue; // the interpreter reports rank mismatches
+    for (size_t d = 0; d < t.dims.size(); ++d) {
+      if (t.dims[d] >= 0)
+        continue;
+      auto [it, inserted] =
+          bound.try_emplace(t.exprs[d], npy->shape[d], t.name);
+      if (!inserted && it->second.first != npy->shape[d])
+        return fail("input '" + t.name + "' dim " + Twine(d) + ": symbol " +
+                    t.exprs[d] + " is " + Twine(it->second.first) +
+                    " (from input '" + it->second.second + "'), got " +
+                    Twine(npy->shape[d])),
+               failure();
+    }
+  }
+  return success();
+}
+
 int runEager(const RunOptions &options, InputFiles &files) {
   Session session;
   OwningOpRef<ModuleOp> module = session.loadGraph(options.artifactOrGraph);
@@ -152,6 +179,8 @@ int runEager(const RunOptions &options, InputFiles &files) {
   }
   auto ordered = matchInputs(files, names);
   if (failed(ordered))
+    return 1;
+  if (failed(checkSymbolicDims(*graph, *ordered)))
     return 1;
   SmallVector<HostTensor> inputs;
   for (kiln_npy *npy : *ordered) {

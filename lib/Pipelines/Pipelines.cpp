@@ -28,10 +28,11 @@ void mlir::kiln::buildKilnGraphPipeline(OpPassManager &pm,
 void mlir::kiln::buildKilnToLinalgPipeline(OpPassManager &pm,
                                            const CpuPipelineOptions &opts) {
   pm.addNestedPass<func::FuncOp>(createConvertKilnToLinalg());
-  if (opts.optimize) {
+  // No CSE here: merging the `tensor.empty` inits of two kernels would make
+  // them share one destination, which empty-tensor elimination then hands to
+  // both outputs (wrong results when both are graph outputs).
+  if (opts.optimize)
     pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
-  }
 }
 
 void mlir::kiln::buildLinalgToLLVMPipeline(OpPassManager &pm,

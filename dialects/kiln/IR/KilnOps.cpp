@@ -217,9 +217,9 @@ KILN_REDUCE(ReduceMaxOp)
 
 LogicalResult SoftmaxOp::verify() {
   int64_t rank = getX().getType().getRank();
-  if (failed(normalizeAxis(getAxis(), rank)))
-    return emitOpError("axis ") << getAxis() << " is out of range for rank "
-                                << rank;
+  int64_t axis = getAxisAttr().getInt(); // getAxis() is unsigned
+  if (failed(normalizeAxis(axis, rank)))
+    return emitOpError("axis ") << axis << " is out of range for rank " << rank;
   return success();
 }
 

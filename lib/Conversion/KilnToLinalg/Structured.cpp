@@ -290,6 +290,10 @@ struct TransposeLowering : public OpConversionPattern<TransposeOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value x = adaptor.getX();
+    if (op.getType().getRank() <= 1) { // nothing to permute
+      rewriter.replaceOp(op, x);
+      return success();
+    }
     SmallVector<int64_t> perm = op.getPermutation();
     SmallVector<OpFoldResult> sizes;
     for (int64_t p : perm)
@@ -310,6 +314,17 @@ struct ReshapeLowering : public OpConversionPattern<ReshapeOp> {
     Location loc = op.getLoc();
     Value x = adaptor.getX();
     RankedTensorType rt = op.getType();
+    // To or from a scalar: one element, all dims 1; no shape operand needed.
+    if (rt.getRank() == 0) {
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+          op, rt, x, ArrayRef<ReassociationIndices>{});
+      return success();
+    }
+    if (cast<RankedTensorType>(x.getType()).getRank() == 0) {
+      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+          op, rt, x, ArrayRef<ReassociationIndices>{});
+      return success();
+    }
     auto idx = [&](OpFoldResult v) {
       return getValueOrCreateConstantIndexOp(rewriter, loc, v);
     };
@@ -336,7 +351,10 @@ struct ReshapeLowering : public OpConversionPattern<ReshapeOp> {
         total = arith::MulIOp::create(rewriter, loc, total, idx(s));
       dims[inferAt] = arith::DivUIOp::create(rewriter, loc, total, known);
     }
-    Value shape = tensor::FromElementsOp::create(rewriter, loc, dims);
+    Value shape = tensor::FromElementsOp::create(
+        rewriter, loc,
+        RankedTensorType::get({(int64_t)dims.size()}, rewriter.getIndexType()),
+        dims);
     rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(op, rt, x, shape);
     return success();
   }

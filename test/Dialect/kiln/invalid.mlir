@@ -137,3 +137,11 @@ func.func @constant_type() -> tensor<3xf32> {
   %0 = "kiln.constant"() {value = dense<1.0> : tensor<2xf32>} : () -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
+
+// -----
+
+func.func @softmax_negative_axis(%a: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{axis -3 is out of range for rank 2}}
+  %0 = kiln.softmax %a {axis = -3 : i64} : tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}

@@ -29,6 +29,8 @@ Session::Session() {
   registerAllDialects(registry);
   ctx = std::make_unique<MLIRContext>(registry);
   ctx->loadAllAvailableDialects();
+  // Diagnostics name the node and say why; dumping the op is noise to users.
+  ctx->printOpOnDiagnostic(false);
   handler = std::make_unique<SourceMgrDiagnosticHandler>(sourceMgr, ctx.get());
 }
 

@@ -131,27 +131,39 @@ int runArtifact(const std::string &path, const RunOptions &options,
   return 0;
 }
 
-/// Compiled code binds each symbolic dimension from the first input that has
-/// it and checks the others; eager mode does the same, with the same words.
-LogicalResult checkSymbolicDims(func::FuncOp graph,
-                                ArrayRef<kiln_npy *> inputs) {
+/// The checks the runtime makes before a compiled run, with the same words,
+/// so that both modes reject the same inputs the same way: dtype, rank,
+/// static dims, and symbolic dims bound by the first input that has them.
+LogicalResult checkInputs(func::FuncOp graph, ArrayRef<kiln_npy *> inputs) {
   FailureOr<GraphSignature> sig = extractSignature(graph);
   if (failed(sig))
     return failure();
   std::map<std::string, std::pair<int64_t, std::string>> bound;
   for (auto [t, npy] : llvm::zip(sig->inputs, inputs)) {
+    std::string what = "input '" + t.name + "'";
+    if (npy->dtype != t.dtype)
+      return fail(what + ": expected dtype " + kilnDtypeName(t.dtype) +
+                  ", got " + kilnDtypeName(npy->dtype)),
+             failure();
     if (npy->rank != (int32_t)t.dims.size())
-      continue; // the interpreter reports rank mismatches
+      return fail(what + ": expected rank " + Twine(t.dims.size()) +
+                  ", got " + Twine(npy->rank)),
+             failure();
     for (size_t d = 0; d < t.dims.size(); ++d) {
-      if (t.dims[d] >= 0)
+      int64_t got = npy->shape[d];
+      if (t.dims[d] >= 0) {
+        if (got != t.dims[d])
+          return fail(what + " dim " + Twine(d) + ": expected " +
+                      Twine(t.dims[d]) + ", got " + Twine(got)),
+                 failure();
         continue;
-      auto [it, inserted] =
-          bound.try_emplace(t.exprs[d], npy->shape[d], t.name);
-      if (!inserted && it->second.first != npy->shape[d])
-        return fail("input '" + t.name + "' dim " + Twine(d) + ": symbol " +
-                    t.exprs[d] + " is " + Twine(it->second.first) +
-                    " (from input '" + it->second.second + "'), got " +
-                    Twine(npy->shape[d])),
+      }
+      auto [it, inserted] = bound.try_emplace(t.exprs[d], got, t.name);
+      if (!inserted && it->second.first != got)
+        return fail(what + " dim " + Twine(d) + ": expected " +
+                    Twine(it->second.first) + " (symbol '" + t.exprs[d] +
+                    "', bound by input '" + it->second.second + "'), got " +
+                    Twine(got)),
                failure();
     }
   }
@@ -180,7 +192,7 @@ int runEager(const RunOptions &options, InputFiles &files) {
   auto ordered = matchInputs(files, names);
   if (failed(ordered))
     return 1;
-  if (failed(checkSymbolicDims(*graph, *ordered)))
+  if (failed(checkInputs(*graph, *ordered)))
     return 1;
   SmallVector<HostTensor> inputs;
   for (kiln_npy *npy : *ordered) {

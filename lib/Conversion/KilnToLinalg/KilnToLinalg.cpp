@@ -235,10 +235,43 @@ void mlir::kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
 }
 
 namespace {
+/// Element types the CPU code generator handles; the rest of the format's
+/// dtypes (f16, bf16, u8, bool) are accepted by the dialect and the
+/// interpreter but not lowered yet, and are reported instead of failing
+/// somewhere inside the lowering.
+bool isLowerableElementType(Type t) {
+  return t.isF32() || t.isF64() || t.isSignlessInteger(8) ||
+         t.isSignlessInteger(16) || t.isSignlessInteger(32) ||
+         t.isSignlessInteger(64);
+}
+
+/// Reports every op with an element type it cannot lower, not only the first.
+LogicalResult checkElementTypes(func::FuncOp func) {
+  bool ok = true;
+  func.walk([&](Operation *op) {
+    if (!isa<KilnDialect>(op->getDialect()))
+      return;
+    for (Type t : llvm::concat<Type>(op->getOperandTypes(),
+                                     op->getResultTypes())) {
+      Type elt = getElementTypeOrSelf(t);
+      if (!isLowerableElementType(elt)) {
+        op->emitOpError("element type ")
+            << elt << " is not supported by the CPU code generator yet "
+            << "(supported: f32, f64, i8, i16, i32, i64)";
+        ok = false;
+        return;
+      }
+    }
+  });
+  return success(ok);
+}
+
 struct ConvertKilnToLinalgPass
     : public mlir::kiln::impl::ConvertKilnToLinalgBase<ConvertKilnToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    if (failed(checkElementTypes(getOperation())))
+      return signalPassFailure();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<KilnDialect>();
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,

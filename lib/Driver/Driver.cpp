@@ -12,6 +12,7 @@
 #include "mlir/Support/FileUtilities.h"
 
 #include "llvm/IR/LLVMContext.h"
+#include "llvm/Object/ArchiveWriter.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -140,6 +141,22 @@ LogicalResult Compilation::writeText(StringRef path,
   return success();
 }
 
+static LogicalResult writeBinary(StringRef path, StringRef bytes) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (!ec) {
+    os << bytes;
+    os.close();
+    ec = os.error();
+  }
+  if (ec) {
+    llvm::errs() << "error: cannot write " << path << ": " << ec.message()
+                 << "\n";
+    return failure();
+  }
+  return success();
+}
+
 static LogicalResult linkSharedObject(StringRef object, StringRef output) {
   auto cc = llvm::sys::findProgramByName("cc");
   if (!cc) {
@@ -184,31 +201,42 @@ LogicalResult Compilation::emitBinary(ModuleOp module,
     return writeText(options.output, [&](raw_ostream &out) { out << text; });
   }
 
-  std::string objectPath = options.emit == EmitKind::Object
-                               ? outputPath(".o")
-                               : outputPath(".so") + ".o.tmp";
+  SmallString<0> object;
   {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(objectPath, ec, llvm::sys::fs::OF_None);
-    if (ec) {
-      llvm::errs() << "error: cannot write " << objectPath << ": "
-                   << ec.message() << "\n";
-      return failure();
-    }
+    llvm::raw_svector_ostream os(object);
     if (failed(emitMachineCode(*llvmModule, target, CpuFileType::Object, os,
                                error))) {
       llvm::errs() << "error: " << error << "\n";
       return failure();
     }
   }
-  if (options.emit == EmitKind::Object) {
-    SmallString<128> header(objectPath);
-    llvm::sys::path::replace_extension(header, ".h");
-    return writeText(header, [&](raw_ostream &os) { os << emitCHeader(sig); });
+  if (options.emit == EmitKind::Shared) {
+    std::string output = outputPath(".so"), tmp = output + ".o.tmp";
+    if (failed(writeBinary(tmp, object)))
+      return failure();
+    LogicalResult linked = linkSharedObject(tmp, output);
+    llvm::sys::fs::remove(tmp);
+    return linked;
   }
-  LogicalResult linked = linkSharedObject(objectPath, outputPath(".so"));
-  llvm::sys::fs::remove(objectPath);
-  return linked;
+  std::string output = outputPath(options.emit == EmitKind::Static ? ".a" : ".o");
+  if (options.emit == EmitKind::Object) {
+    if (failed(writeBinary(output, object)))
+      return failure();
+  } else {
+    llvm::NewArchiveMember member(llvm::MemoryBufferRef(
+        StringRef(object.data(), object.size()), sig.name + ".o"));
+    if (llvm::Error e = llvm::writeArchive(
+            output, {std::move(member)}, llvm::SymtabWritingMode::NormalSymtab,
+            llvm::object::Archive::K_GNU, /*Deterministic=*/true,
+            /*Thin=*/false)) {
+      llvm::errs() << "error: cannot write " << output << ": "
+                   << llvm::toString(std::move(e)) << "\n";
+      return failure();
+    }
+  }
+  SmallString<128> header(output);
+  llvm::sys::path::replace_extension(header, ".h");
+  return writeText(header, [&](raw_ostream &os) { os << emitCHeader(sig); });
 }
 
 int Compilation::run() {
@@ -249,11 +277,6 @@ int Compilation::run() {
 }
 
 int mlir::kiln::compileCommand(const CompileOptions &options) {
-  if (options.emit == EmitKind::Static) {
-    llvm::errs() << "error: --emit static is not supported yet; use obj or "
-                    "shared\n";
-    return 1;
-  }
   return Compilation(options).run();
 }
 

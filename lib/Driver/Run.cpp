@@ -4,6 +4,7 @@
 #include "kiln/Interpreter/Interpreter.h"
 #include "kiln/runtime.h"
 
+#include "dialects/kiln/IR/KilnDialect.h"
 #include "dialects/kiln/IR/KilnOps.h"
 #include "dialects/kiln/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -248,4 +249,90 @@ int mlir::kiln::runCommand(const RunOptions &options) {
   if (compileToSharedObject(target, std::string(tmp)) != 0)
     return 1;
   return runArtifact(std::string(tmp), options, files);
+}
+
+//===----------------------------------------------------------------------===//
+// kiln inspect
+//===----------------------------------------------------------------------===//
+
+namespace {
+void printTensor(llvm::raw_ostream &os, StringRef kind, const char *name,
+                 int32_t dtype, int32_t rank, const int64_t *dims,
+                 const char *const *exprs) {
+  os << "  " << kind << " " << name << ": " << kilnDtypeName(dtype) << " [";
+  for (int32_t i = 0; i < rank; ++i) {
+    os << (i ? ", " : "");
+    if (dims[i] >= 0)
+      os << dims[i];
+    else
+      os << exprs[i];
+  }
+  os << "]\n";
+}
+
+void printDescription(llvm::raw_ostream &os, const kiln_graph_desc &d) {
+  os << "graph " << d.name << " (ABI v" << d.abi_version << ")\n";
+  for (int32_t i = 0; i < d.num_inputs; ++i)
+    printTensor(os, "input ", d.inputs[i].name, d.inputs[i].dtype,
+                d.inputs[i].rank, d.inputs[i].dims, d.inputs[i].dim_exprs);
+  for (int32_t i = 0; i < d.num_outputs; ++i)
+    printTensor(os, "output", d.outputs[i].name, d.outputs[i].dtype,
+                d.outputs[i].rank, d.outputs[i].dims, d.outputs[i].dim_exprs);
+  os << "  workspace: " << d.workspace_size << " bytes\n";
+}
+} // namespace
+
+int mlir::kiln::inspectCommand(const std::string &path) {
+  llvm::raw_ostream &os = llvm::outs();
+  if (!isGraphFile(path)) {
+    kiln_model *model = nullptr;
+    if (kiln_model_open(path.c_str(), &model) != KILN_OK) {
+      llvm::errs() << "kiln inspect: error: " << kiln_last_error() << "\n";
+      return 1;
+    }
+    printDescription(os, *kiln_model_describe(model));
+    kiln_model_close(model);
+    return 0;
+  }
+  Session session;
+  OwningOpRef<ModuleOp> module = session.loadGraph(path);
+  if (!module)
+    return 1;
+  FailureOr<func::FuncOp> graph = findGraph(*module);
+  if (failed(graph))
+    return 1;
+  PassManager pm(&session.context());
+  pm.addNestedPass<func::FuncOp>(createKilnInferSymbolicDims());
+  if (failed(pm.run(*module)))
+    return 1;
+  FailureOr<GraphSignature> sig = extractSignature(*graph);
+  if (failed(sig))
+    return 1;
+  os << "graph " << sig->name << "\n";
+  for (const TensorSignature &t : sig->inputs) {
+    SmallVector<const char *> exprs;
+    for (const std::string &e : t.exprs)
+      exprs.push_back(e.c_str());
+    printTensor(os, "input ", t.name.c_str(), t.dtype, t.dims.size(),
+                t.dims.data(), exprs.data());
+  }
+  for (const TensorSignature &t : sig->outputs) {
+    SmallVector<const char *> exprs;
+    for (const std::string &e : t.exprs)
+      exprs.push_back(e.c_str());
+    printTensor(os, "output", t.name.c_str(), t.dtype, t.dims.size(),
+                t.dims.data(), exprs.data());
+  }
+  std::map<std::string, unsigned> counts;
+  unsigned nodes = 0;
+  graph->walk([&](Operation *op) {
+    if (isa<KilnDialect>(op->getDialect())) {
+      ++counts[op->getName().stripDialect().str()];
+      ++nodes;
+    }
+  });
+  os << "  nodes: " << nodes << "\n";
+  for (auto &[name, n] : counts)
+    os << "    " << name << ": " << n << "\n";
+  return 0;
 }

@@ -46,6 +46,11 @@ int main(int argc, char **argv) {
   rc->add_flag("--eager", run.eager,
                "Interpret the graph op by op with the reference kernels");
 
+  std::string inspectPath;
+  CLI::App *ic = app.add_subcommand(
+      "inspect", "Show a graph's or artifact's inputs, outputs and nodes");
+  ic->add_option("GRAPH_OR_ARTIFACT", inspectPath)->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
@@ -67,5 +72,7 @@ int main(int argc, char **argv) {
     compile.target.optLevel = optLevel;
     return compileCommand(compile);
   }
+  if (*ic)
+    return inspectCommand(inspectPath);
   return runCommand(run);
 }

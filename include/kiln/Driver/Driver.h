@@ -35,6 +35,9 @@ int compileCommand(const CompileOptions &options);
 /// `kiln run`: compiled (through the runtime) or eager (interpreter).
 int runCommand(const RunOptions &options);
 
+/// `kiln inspect`: the signature of a graph or artifact, and a graph's ops.
+int inspectCommand(const std::string &path);
+
 /// Compiles a graph file to a shared object at `output` (for `kiln run`).
 int compileToSharedObject(const std::string &input, const std::string &output);
 

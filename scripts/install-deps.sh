@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-  cmake ninja-build ccache g++ make
+  cmake ninja-build ccache gcc g++ make
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libcli11-dev nlohmann-json3-dev
   libgtest-dev

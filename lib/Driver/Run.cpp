@@ -132,6 +132,24 @@ int runArtifact(const std::string &path, const RunOptions &options,
   return 0;
 }
 
+/// Loads a graph and checks it as the compiler's first pass does (symbolic
+/// dimensions included), so that eager mode and inspect accept exactly the
+/// graphs that compile.
+FailureOr<func::FuncOp> loadCheckedGraph(Session &session, StringRef path,
+                                         OwningOpRef<ModuleOp> &module) {
+  module = session.loadGraph(path);
+  if (!module)
+    return failure();
+  FailureOr<func::FuncOp> graph = findGraph(*module);
+  if (failed(graph))
+    return failure();
+  PassManager pm(&session.context());
+  pm.addNestedPass<func::FuncOp>(createKilnInferSymbolicDims());
+  if (failed(pm.run(*module)))
+    return failure();
+  return graph;
+}
+
 /// The checks the runtime makes before a compiled run, with the same words,
 /// so that both modes reject the same inputs the same way: dtype, rank,
 /// static dims, and symbolic dims bound by the first input that has them.
@@ -143,8 +161,8 @@ LogicalResult checkInputs(func::FuncOp graph, ArrayRef<kiln_npy *> inputs) {
   for (auto [t, npy] : llvm::zip(sig->inputs, inputs)) {
     std::string what = "input '" + t.name + "'";
     if (npy->dtype != t.dtype)
-      return fail(what + ": expected dtype " + kilnDtypeName(t.dtype) +
-                  ", got " + kilnDtypeName(npy->dtype)),
+      return fail(what + ": expected dtype " + getDtypeName(t.dtype) +
+                  ", got " + getDtypeName(npy->dtype)),
              failure();
     if (npy->rank != (int32_t)t.dims.size())
       return fail(what + ": expected rank " + Twine(t.dims.size()) +
@@ -173,17 +191,10 @@ LogicalResult checkInputs(func::FuncOp graph, ArrayRef<kiln_npy *> inputs) {
 
 int runEager(const RunOptions &options, InputFiles &files) {
   Session session;
-  OwningOpRef<ModuleOp> module = session.loadGraph(options.artifactOrGraph);
-  if (!module)
-    return 1;
-  FailureOr<func::FuncOp> graph = findGraph(*module);
+  OwningOpRef<ModuleOp> module;
+  FailureOr<func::FuncOp> graph =
+      loadCheckedGraph(session, options.artifactOrGraph, module);
   if (failed(graph))
-    return 1;
-  // Check symbolic dimensions as the compiler would, so that both modes
-  // accept the same graphs.
-  PassManager pm(&session.context());
-  pm.addNestedPass<func::FuncOp>(createKilnInferSymbolicDims());
-  if (failed(pm.run(*module)))
     return 1;
   std::vector<std::string> names;
   for (unsigned i = 0; i < graph->getNumArguments(); ++i) {
@@ -259,7 +270,7 @@ namespace {
 void printTensor(llvm::raw_ostream &os, StringRef kind, const char *name,
                  int32_t dtype, int32_t rank, const int64_t *dims,
                  const char *const *exprs) {
-  os << "  " << kind << " " << name << ": " << kilnDtypeName(dtype) << " [";
+  os << "  " << kind << " " << name << ": " << getDtypeName(dtype) << " [";
   for (int32_t i = 0; i < rank; ++i) {
     os << (i ? ", " : "");
     if (dims[i] >= 0)
@@ -295,34 +306,25 @@ int mlir::kiln::inspectCommand(const std::string &path) {
     return 0;
   }
   Session session;
-  OwningOpRef<ModuleOp> module = session.loadGraph(path);
-  if (!module)
-    return 1;
-  FailureOr<func::FuncOp> graph = findGraph(*module);
+  OwningOpRef<ModuleOp> module;
+  FailureOr<func::FuncOp> graph = loadCheckedGraph(session, path, module);
   if (failed(graph))
-    return 1;
-  PassManager pm(&session.context());
-  pm.addNestedPass<func::FuncOp>(createKilnInferSymbolicDims());
-  if (failed(pm.run(*module)))
     return 1;
   FailureOr<GraphSignature> sig = extractSignature(*graph);
   if (failed(sig))
     return 1;
   os << "graph " << sig->name << "\n";
-  for (const TensorSignature &t : sig->inputs) {
+  auto print = [&](StringRef kind, const TensorSignature &t) {
     SmallVector<const char *> exprs;
     for (const std::string &e : t.exprs)
       exprs.push_back(e.c_str());
-    printTensor(os, "input ", t.name.c_str(), t.dtype, t.dims.size(),
+    printTensor(os, kind, t.name.c_str(), t.dtype, t.dims.size(),
                 t.dims.data(), exprs.data());
-  }
-  for (const TensorSignature &t : sig->outputs) {
-    SmallVector<const char *> exprs;
-    for (const std::string &e : t.exprs)
-      exprs.push_back(e.c_str());
-    printTensor(os, "output", t.name.c_str(), t.dtype, t.dims.size(),
-                t.dims.data(), exprs.data());
-  }
+  };
+  for (const TensorSignature &t : sig->inputs)
+    print("input ", t);
+  for (const TensorSignature &t : sig->outputs)
+    print("output", t);
   std::map<std::string, unsigned> counts;
   unsigned nodes = 0;
   graph->walk([&](Operation *op) {

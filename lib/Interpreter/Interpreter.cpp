@@ -35,40 +35,6 @@ using namespace mlir::kiln;
 
 int64_t HostTensor::numElements() const { return interp::numElementsOf(shape); }
 
-int32_t mlir::kiln::dtypeOf(Type elementType) {
-  if (!elementType)
-    return 0;
-  if (elementType.isF16())
-    return KILN_DTYPE_F16;
-  if (elementType.isBF16())
-    return KILN_DTYPE_BF16;
-  if (elementType.isF32())
-    return KILN_DTYPE_F32;
-  if (elementType.isF64())
-    return KILN_DTYPE_F64;
-  auto intType = dyn_cast<IntegerType>(elementType);
-  if (!intType)
-    return 0;
-  // Unsigned types exist in the graph format only as u8; signless and signed
-  // integers are the format's signed types.
-  if (intType.isUnsigned())
-    return intType.getWidth() == 8 ? KILN_DTYPE_U8 : 0;
-  switch (intType.getWidth()) {
-  case 1:
-    return KILN_DTYPE_BOOL;
-  case 8:
-    return KILN_DTYPE_I8;
-  case 16:
-    return KILN_DTYPE_I16;
-  case 32:
-    return KILN_DTYPE_I32;
-  case 64:
-    return KILN_DTYPE_I64;
-  default:
-    return 0;
-  }
-}
-
 //===----------------------------------------------------------------------===//
 // Attribute <-> HostTensor
 //===----------------------------------------------------------------------===//
@@ -86,7 +52,7 @@ HostTensor mlir::kiln::toHostTensor(ElementsAttr attr) {
   if (!attr)
     return result;
   ShapedType type = attr.getShapedType();
-  int32_t dtype = dtypeOf(type.getElementType());
+  int32_t dtype = getDtypeCode(type.getElementType());
   if (!dtype || !type.hasStaticShape())
     return result;
   HostTensor t;
@@ -160,7 +126,7 @@ DenseElementsAttr mlir::kiln::toElementsAttr(const HostTensor &tensor,
                                              RankedTensorType type) {
   // `type` supplies the element type; its dynamic dims take the tensor's
   // sizes. A tensor that does not fit it gives a null attribute.
-  if (!type || dtypeOf(type.getElementType()) != tensor.dtype ||
+  if (!type || getDtypeCode(type.getElementType()) != tensor.dtype ||
       type.getRank() != static_cast<int64_t>(tensor.shape.size()))
     return {};
   for (auto [dim, size] : llvm::zip(type.getShape(), tensor.shape))
@@ -204,7 +170,7 @@ checkAgainstType(const HostTensor &t, Type type,
   if (!tensorType)
     return emit() << what << " has type " << type
                   << ", which the interpreter cannot hold";
-  int32_t expected = dtypeOf(tensorType.getElementType());
+  int32_t expected = getDtypeCode(tensorType.getElementType());
   if (!expected)
     return emit() << what << ": element type " << tensorType.getElementType()
                   << " has no kiln dtype";

@@ -1,6 +1,7 @@
 //===- KilnOps.cpp - kiln op verifiers, type inference, folders --*- C++ -*-===//
 #include "dialects/kiln/IR/KilnOps.h"
 
+#include "kiln/abi.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/IR/OpImplementation.h"
@@ -60,6 +61,42 @@ static LogicalResult emitInferError(std::optional<Location> loc,
 
 static RankedTensorType tensorOf(Value v) {
   return cast<RankedTensorType>(v.getType());
+}
+
+//===----------------------------------------------------------------------===//
+// dtypes
+//===----------------------------------------------------------------------===//
+
+int32_t mlir::kiln::getDtypeCode(Type t) {
+  if (!t)
+    return 0;
+  if (t.isF16())
+    return KILN_DTYPE_F16;
+  if (t.isBF16())
+    return KILN_DTYPE_BF16;
+  if (t.isF32())
+    return KILN_DTYPE_F32;
+  if (t.isF64())
+    return KILN_DTYPE_F64;
+  if (t.isInteger(1))
+    return KILN_DTYPE_BOOL;
+  if (t.isUnsignedInteger(8))
+    return KILN_DTYPE_U8;
+  if (t.isSignlessInteger(8))
+    return KILN_DTYPE_I8;
+  if (t.isSignlessInteger(16))
+    return KILN_DTYPE_I16;
+  if (t.isSignlessInteger(32))
+    return KILN_DTYPE_I32;
+  if (t.isSignlessInteger(64))
+    return KILN_DTYPE_I64;
+  return 0;
+}
+
+const char *mlir::kiln::getDtypeName(int32_t dtype) {
+  static const char *names[] = {"?",   "f16", "bf16", "f32", "f64", "i8",
+                                "i16", "i32", "i64",  "u8",  "bool"};
+  return dtype > 0 && dtype <= KILN_DTYPE_BOOL ? names[dtype] : "?";
 }
 
 //===----------------------------------------------------------------------===//

@@ -21,6 +21,14 @@ FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
 /// Normalizes a possibly negative axis against `rank`; failure if out of range.
 FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 
+/// The kiln_dtype code (kiln/abi.h) of an element type, 0 if the graph format
+/// has no such dtype. Signless integers are the format's signed types; u8 is
+/// the only unsigned one.
+int32_t getDtypeCode(Type elementType);
+/// The graph format's name of a kiln_dtype code ("f32", "u8", ...), "?" for
+/// an unknown code.
+const char *getDtypeName(int32_t code);
+
 /// Argument and result attribute names carried by a graph's func.func.
 inline constexpr llvm::StringLiteral kNameAttr = "kiln.name";
 inline constexpr llvm::StringLiteral kDimsAttr = "kiln.dims";

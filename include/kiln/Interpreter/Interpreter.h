@@ -35,8 +35,6 @@ struct HostTensor {
 
 /// Size in bytes of one element of a kiln_dtype (bool is one byte).
 size_t elementSize(int32_t dtype);
-/// The kiln_dtype of an MLIR element type, or 0 if it has none.
-int32_t dtypeOf(Type elementType);
 
 /// Converts a constant attribute to a host tensor and back.
 /// toHostTensor reads dense (splats included) and dense_resource attributes,

@@ -28,11 +28,6 @@ struct GraphSignature {
   uint64_t workspaceSize = 0;
 };
 
-/// The kiln_dtype (kiln/abi.h) of an element type, 0 if it has none.
-int32_t kilnDtypeOf(Type elementType);
-/// "f32", "i64", ... for a kiln_dtype.
-const char *kilnDtypeName(int32_t dtype);
-
 /// Reads the signature of a graph function after kiln-infer-symbolic-dims
 /// (which puts `kiln.dims` on every argument and result).
 FailureOr<GraphSignature> extractSignature(func::FuncOp graph);

@@ -21,36 +21,6 @@
 using namespace mlir;
 using namespace mlir::kiln;
 
-int32_t mlir::kiln::kilnDtypeOf(Type t) {
-  if (t.isF16())
-    return KILN_DTYPE_F16;
-  if (t.isBF16())
-    return KILN_DTYPE_BF16;
-  if (t.isF32())
-    return KILN_DTYPE_F32;
-  if (t.isF64())
-    return KILN_DTYPE_F64;
-  if (t.isInteger(1))
-    return KILN_DTYPE_BOOL;
-  if (t.isUnsignedInteger(8))
-    return KILN_DTYPE_U8;
-  if (t.isSignlessInteger(8))
-    return KILN_DTYPE_I8;
-  if (t.isSignlessInteger(16))
-    return KILN_DTYPE_I16;
-  if (t.isSignlessInteger(32))
-    return KILN_DTYPE_I32;
-  if (t.isSignlessInteger(64))
-    return KILN_DTYPE_I64;
-  return 0;
-}
-
-const char *mlir::kiln::kilnDtypeName(int32_t dtype) {
-  static const char *names[] = {"?",   "f16", "bf16", "f32", "f64", "i8",
-                                "i16", "i32", "i64",  "u8",  "bool"};
-  return dtype > 0 && dtype <= KILN_DTYPE_BOOL ? names[dtype] : "?";
-}
-
 static FailureOr<TensorSignature> tensorSignature(func::FuncOp f, Type type,
                                                   DictionaryAttr attrs,
                                                   StringRef fallbackName) {
@@ -60,7 +30,7 @@ static FailureOr<TensorSignature> tensorSignature(func::FuncOp f, Type type,
   TensorSignature sig;
   auto name = attrs ? attrs.getAs<StringAttr>(kNameAttr) : StringAttr();
   sig.name = name ? name.getValue().str() : fallbackName.str();
-  sig.dtype = kilnDtypeOf(tensor.getElementType());
+  sig.dtype = getDtypeCode(tensor.getElementType());
   if (!sig.dtype)
     return f.emitOpError("'") << sig.name << "' has element type "
                               << tensor.getElementType()

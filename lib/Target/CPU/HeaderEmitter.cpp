@@ -1,6 +1,8 @@
 //===- HeaderEmitter.cpp - the C header of a compiled graph ------*- C++ -*-===//
 #include "kiln/Target/CPU.h"
 
+#include "dialects/kiln/IR/KilnOps.h"
+
 #include "llvm/Support/raw_ostream.h"
 
 #include <cctype>
@@ -20,7 +22,7 @@ static std::string upper(const std::string &s) {
 
 static void describe(llvm::raw_ostream &os, const TensorSignature &t,
                      unsigned index) {
-  os << " *   " << index << ": " << t.name << "  " << kilnDtypeName(t.dtype)
+  os << " *   " << index << ": " << t.name << "  " << getDtypeName(t.dtype)
      << " [";
   for (size_t i = 0; i < t.dims.size(); ++i)
     os << (i ? ", " : "")

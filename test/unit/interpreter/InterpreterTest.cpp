@@ -999,16 +999,16 @@ func.func @g() -> (tensor<2x2xf32>, tensor<3xi1>, tensor<2xi16>, tensor<2xi32>) 
 TEST(DtypeTest, DtypeOfAndElementSize) {
   MLIRContext context;
   Builder b(&context);
-  EXPECT_EQ(dtypeOf(b.getF32Type()), KILN_DTYPE_F32);
-  EXPECT_EQ(dtypeOf(b.getF64Type()), KILN_DTYPE_F64);
-  EXPECT_EQ(dtypeOf(b.getF16Type()), KILN_DTYPE_F16);
-  EXPECT_EQ(dtypeOf(b.getBF16Type()), KILN_DTYPE_BF16);
-  EXPECT_EQ(dtypeOf(b.getI1Type()), KILN_DTYPE_BOOL);
-  EXPECT_EQ(dtypeOf(b.getI8Type()), KILN_DTYPE_I8);
-  EXPECT_EQ(dtypeOf(b.getI64Type()), KILN_DTYPE_I64);
-  EXPECT_EQ(dtypeOf(IntegerType::get(&context, 8, IntegerType::Unsigned)),
+  EXPECT_EQ(getDtypeCode(b.getF32Type()), KILN_DTYPE_F32);
+  EXPECT_EQ(getDtypeCode(b.getF64Type()), KILN_DTYPE_F64);
+  EXPECT_EQ(getDtypeCode(b.getF16Type()), KILN_DTYPE_F16);
+  EXPECT_EQ(getDtypeCode(b.getBF16Type()), KILN_DTYPE_BF16);
+  EXPECT_EQ(getDtypeCode(b.getI1Type()), KILN_DTYPE_BOOL);
+  EXPECT_EQ(getDtypeCode(b.getI8Type()), KILN_DTYPE_I8);
+  EXPECT_EQ(getDtypeCode(b.getI64Type()), KILN_DTYPE_I64);
+  EXPECT_EQ(getDtypeCode(IntegerType::get(&context, 8, IntegerType::Unsigned)),
             KILN_DTYPE_U8);
-  EXPECT_EQ(dtypeOf(b.getIndexType()), 0);
+  EXPECT_EQ(getDtypeCode(b.getIndexType()), 0);
   EXPECT_EQ(elementSize(KILN_DTYPE_BOOL), 1u);
   EXPECT_EQ(elementSize(KILN_DTYPE_BF16), 2u);
   EXPECT_EQ(elementSize(KILN_DTYPE_F64), 8u);

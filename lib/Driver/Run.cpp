@@ -93,7 +93,7 @@ int runArtifact(const std::string &path, const RunOptions &options,
   kiln_model *model = nullptr;
   if (kiln_model_open(path.c_str(), &model) != KILN_OK)
     return fail(kiln_last_error());
-  auto close = llvm::make_scope_exit([&] { kiln_model_close(model); });
+  llvm::scope_exit close([&] { kiln_model_close(model); });
   const kiln_graph_desc *desc = kiln_model_describe(model);
   std::vector<std::string> names;
   for (int32_t i = 0; i < desc->num_inputs; ++i)
@@ -256,7 +256,7 @@ int mlir::kiln::runCommand(const RunOptions &options) {
   SmallString<128> tmp;
   if (llvm::sys::fs::createTemporaryFile("kiln-run", "so", tmp))
     return fail("cannot create a temporary file");
-  auto remove = llvm::make_scope_exit([&] { llvm::sys::fs::remove(tmp); });
+  llvm::scope_exit remove([&] { llvm::sys::fs::remove(tmp); });
   if (compileToSharedObject(target, std::string(tmp)) != 0)
     return 1;
   return runArtifact(std::string(tmp), options, files);

@@ -6,6 +6,7 @@ using namespace mlir;
 using namespace mlir::kiln;
 
 #include "dialects/kiln/IR/KilnDialect.cpp.inc"
+#include "dialects/kiln/IR/KilnInterfaces.cpp.inc"
 
 void KilnDialect::initialize() {
   addOperations<

@@ -1,5 +1,6 @@
 //===- KilnOps.cpp - kiln op verifiers, type inference, folders --*- C++ -*-===//
 #include "dialects/kiln/IR/KilnOps.h"
+#include "KilnOpsUtils.h"
 
 #include "kiln/abi.h"
 #include "mlir/IR/Builders.h"
@@ -10,6 +11,7 @@
 
 using namespace mlir;
 using namespace mlir::kiln;
+using namespace mlir::kiln::detail;
 
 //===----------------------------------------------------------------------===//
 // Shared shape helpers
@@ -42,7 +44,7 @@ FailureOr<int64_t> mlir::kiln::normalizeAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
-static std::string shapeStr(ArrayRef<int64_t> shape) {
+std::string mlir::kiln::detail::shapeStr(ArrayRef<int64_t> shape) {
   std::string s = "[";
   for (auto [i, d] : llvm::enumerate(shape)) {
     if (i)
@@ -52,16 +54,13 @@ static std::string shapeStr(ArrayRef<int64_t> shape) {
   return s + "]";
 }
 
-static LogicalResult emitInferError(std::optional<Location> loc,
+LogicalResult mlir::kiln::detail::emitInferError(std::optional<Location> loc,
                                     const Twine &message) {
   if (loc)
     return emitError(*loc, message);
   return failure();
 }
 
-static RankedTensorType tensorOf(Value v) {
-  return cast<RankedTensorType>(v.getType());
-}
 
 //===----------------------------------------------------------------------===//
 // dtypes
@@ -104,296 +103,6 @@ const char *mlir::kiln::getDtypeName(int32_t dtype) {
 //===----------------------------------------------------------------------===//
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
-
-//===----------------------------------------------------------------------===//
-// Binary ops
-//===----------------------------------------------------------------------===//
-
-static LogicalResult inferBroadcast(std::optional<Location> loc, Value lhs,
-                                    Value rhs,
-                                    SmallVectorImpl<Type> &inferred) {
-  RankedTensorType lt = tensorOf(lhs), rt = tensorOf(rhs);
-  auto shape = broadcastShapes(lt.getShape(), rt.getShape());
-  if (failed(shape))
-    return emitInferError(loc, "shapes " + shapeStr(lt.getShape()) + " and " +
-                                   shapeStr(rt.getShape()) +
-                                   " cannot be broadcast together");
-  inferred.push_back(RankedTensorType::get(*shape, lt.getElementType()));
-  return success();
-}
-
-#define KILN_BINARY_INFER(OP)                                                  \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &inferred) {        \
-    return inferBroadcast(loc, adaptor.getLhs(), adaptor.getRhs(), inferred);  \
-  }
-KILN_BINARY_INFER(AddOp)
-KILN_BINARY_INFER(SubOp)
-KILN_BINARY_INFER(MulOp)
-KILN_BINARY_INFER(DivOp)
-KILN_BINARY_INFER(MaxOp)
-KILN_BINARY_INFER(MinOp)
-#undef KILN_BINARY_INFER
-
-//===----------------------------------------------------------------------===//
-// MatmulOp
-//===----------------------------------------------------------------------===//
-
-LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &inferred) {
-  RankedTensorType at = tensorOf(adaptor.getA()), bt = tensorOf(adaptor.getB());
-  if (at.getRank() == 0 || bt.getRank() == 0)
-    return emitInferError(loc, "matmul operands must have rank >= 1");
-  if ((adaptor.getTransposeA() && at.getRank() < 2) ||
-      (adaptor.getTransposeB() && bt.getRank() < 2))
-    return emitInferError(loc, "transpose_a/transpose_b need an operand of "
-                               "rank >= 2");
-  SmallVector<int64_t> a(at.getShape()), b(bt.getShape());
-  bool promoteA = a.size() == 1, promoteB = b.size() == 1;
-  if (promoteA)
-    a.insert(a.begin(), 1);
-  if (promoteB)
-    b.push_back(1);
-  if (adaptor.getTransposeA())
-    std::swap(a[a.size() - 1], a[a.size() - 2]);
-  if (adaptor.getTransposeB())
-    std::swap(b[b.size() - 1], b[b.size() - 2]);
-  int64_t k1 = a.back(), k2 = b[b.size() - 2];
-  if (k1 != k2)
-    return emitInferError(loc, "contraction dimensions differ: " +
-                                   shapeStr(at.getShape()) + " x " +
-                                   shapeStr(bt.getShape()));
-  auto batch = broadcastShapes(ArrayRef<int64_t>(a).drop_back(2),
-                               ArrayRef<int64_t>(b).drop_back(2));
-  if (failed(batch))
-    return emitInferError(loc, "batch dimensions of " +
-                                   shapeStr(at.getShape()) + " and " +
-                                   shapeStr(bt.getShape()) +
-                                   " cannot be broadcast together");
-  SmallVector<int64_t> shape(*batch);
-  if (!promoteA)
-    shape.push_back(a[a.size() - 2]);
-  if (!promoteB)
-    shape.push_back(b.back());
-  inferred.push_back(RankedTensorType::get(shape, at.getElementType()));
-  return success();
-}
-
-//===----------------------------------------------------------------------===//
-// Reductions
-//===----------------------------------------------------------------------===//
-
-static FailureOr<SmallVector<int64_t>>
-normalizeAxes(std::optional<ArrayRef<int64_t>> axes, int64_t rank,
-              std::optional<Location> loc) {
-  SmallVector<int64_t> result;
-  if (!axes) {
-    for (int64_t i = 0; i < rank; ++i)
-      result.push_back(i);
-    return result;
-  }
-  for (int64_t axis : *axes) {
-    auto n = normalizeAxis(axis, rank);
-    if (failed(n))
-      return (void)emitInferError(loc, "axis " + Twine(axis) +
-                                           " is out of range for rank " +
-                                           Twine(rank)),
-             failure();
-    if (llvm::is_contained(result, *n))
-      return (void)emitInferError(loc, "axis " + Twine(axis) + " is repeated"),
-             failure();
-    result.push_back(*n);
-  }
-  llvm::sort(result);
-  return result;
-}
-
-static LogicalResult inferReduce(std::optional<Location> loc, Value x,
-                                 std::optional<ArrayRef<int64_t>> axes,
-                                 bool keepdims,
-                                 SmallVectorImpl<Type> &inferred) {
-  RankedTensorType xt = tensorOf(x);
-  auto norm = normalizeAxes(axes, xt.getRank(), loc);
-  if (failed(norm))
-    return failure();
-  SmallVector<int64_t> shape;
-  for (int64_t i = 0; i < xt.getRank(); ++i) {
-    if (!llvm::is_contained(*norm, i))
-      shape.push_back(xt.getDimSize(i));
-    else if (keepdims)
-      shape.push_back(1);
-  }
-  inferred.push_back(RankedTensorType::get(shape, xt.getElementType()));
-  return success();
-}
-
-#define KILN_REDUCE(OP)                                                        \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &inferred) {        \
-    return inferReduce(loc, adaptor.getX(), adaptor.getAxes(),                 \
-                       adaptor.getKeepdims(), inferred);                       \
-  }                                                                            \
-  SmallVector<int64_t> OP::getNormalizedAxes() {                               \
-    return *normalizeAxes(getAxes(), getX().getType().getRank(),               \
-                          std::nullopt);                                       \
-  }
-KILN_REDUCE(ReduceSumOp)
-KILN_REDUCE(ReduceMeanOp)
-KILN_REDUCE(ReduceMaxOp)
-#undef KILN_REDUCE
-
-//===----------------------------------------------------------------------===//
-// SoftmaxOp
-//===----------------------------------------------------------------------===//
-
-LogicalResult SoftmaxOp::verify() {
-  int64_t rank = getX().getType().getRank();
-  int64_t axis = getAxisAttr().getInt(); // getAxis() is unsigned
-  if (failed(normalizeAxis(axis, rank)))
-    return emitOpError("axis ") << axis << " is out of range for rank " << rank;
-  return success();
-}
-
-//===----------------------------------------------------------------------===//
-// ReshapeOp
-//===----------------------------------------------------------------------===//
-
-LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
-                                          std::optional<Location> loc,
-                                          Adaptor adaptor,
-                                          SmallVectorImpl<Type> &inferred) {
-  RankedTensorType xt = tensorOf(adaptor.getX());
-  ArrayRef<int64_t> in = xt.getShape();
-  ArrayRef<int64_t> target = adaptor.getShape();
-  // Input dims copied by a `0` entry cancel out of the element count.
-  SmallVector<bool> copied(in.size(), false);
-  SmallVector<int64_t> shape;
-  int inferAt = -1;
-  for (auto [i, d] : llvm::enumerate(target)) {
-    if (d == 0) {
-      if (i >= in.size())
-        return emitInferError(loc, "shape entry 0 at position " + Twine(i) +
-                                       " has no input dimension to copy");
-      copied[i] = true;
-      shape.push_back(in[i]);
-    } else if (d == -1) {
-      if (inferAt >= 0)
-        return emitInferError(loc, "shape has more than one -1");
-      inferAt = i;
-      shape.push_back(ShapedType::kDynamic);
-    } else if (d < -1) {
-      return emitInferError(loc, "invalid shape entry " + Twine(d));
-    } else {
-      shape.push_back(d);
-    }
-  }
-  int64_t inStatic = 1;
-  bool inDynamic = false;
-  for (auto [i, d] : llvm::enumerate(in)) {
-    if (copied[i])
-      continue;
-    if (ShapedType::isDynamic(d))
-      inDynamic = true;
-    else
-      inStatic *= d;
-  }
-  int64_t outStatic = 1;
-  for (auto [i, d] : llvm::enumerate(shape))
-    if ((int)i != inferAt && !(i < copied.size() && copied[i] && target[i] == 0))
-      outStatic *= d;
-  if (inferAt >= 0) {
-    if (!inDynamic) {
-      if (outStatic == 0 || inStatic % outStatic != 0)
-        return emitInferError(loc, "cannot reshape " + shapeStr(in) +
-                                       " to " + shapeStr(target));
-      shape[inferAt] = inStatic / outStatic;
-    }
-  } else if (!inDynamic && inStatic != outStatic) {
-    return emitInferError(loc, "cannot reshape " + shapeStr(in) + " (" +
-                                   Twine(inStatic) + " elements) to " +
-                                   shapeStr(target));
-  }
-  inferred.push_back(RankedTensorType::get(shape, xt.getElementType()));
-  return success();
-}
-
-//===----------------------------------------------------------------------===//
-// TransposeOp
-//===----------------------------------------------------------------------===//
-
-SmallVector<int64_t> TransposeOp::getPermutation() {
-  if (auto perm = getPerm())
-    return SmallVector<int64_t>(*perm);
-  int64_t rank = getX().getType().getRank();
-  SmallVector<int64_t> perm;
-  for (int64_t i = rank - 1; i >= 0; --i)
-    perm.push_back(i);
-  return perm;
-}
-
-LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &inferred) {
-  RankedTensorType xt = tensorOf(adaptor.getX());
-  int64_t rank = xt.getRank();
-  SmallVector<int64_t> shape;
-  if (auto perm = adaptor.getPerm()) {
-    if ((int64_t)perm->size() != rank)
-      return emitInferError(loc, "perm has " + Twine(perm->size()) +
-                                     " entries for rank " + Twine(rank));
-    SmallVector<bool> seen(rank, false);
-    for (int64_t p : *perm) {
-      if (p < 0 || p >= rank || seen[p])
-        return emitInferError(loc, "perm is not a permutation of [0, " +
-                                       Twine(rank) + ")");
-      seen[p] = true;
-      shape.push_back(xt.getDimSize(p));
-    }
-  } else {
-    shape.assign(xt.getShape().rbegin(), xt.getShape().rend());
-  }
-  inferred.push_back(RankedTensorType::get(shape, xt.getElementType()));
-  return success();
-}
-
-//===----------------------------------------------------------------------===//
-// BroadcastToOp
-//===----------------------------------------------------------------------===//
-
-LogicalResult BroadcastToOp::inferReturnTypes(MLIRContext *,
-                                              std::optional<Location> loc,
-                                              Adaptor adaptor,
-                                              SmallVectorImpl<Type> &inferred) {
-  RankedTensorType xt = tensorOf(adaptor.getX());
-  ArrayRef<int64_t> in = xt.getShape();
-  SmallVector<int64_t> target(adaptor.getShape());
-  if (target.size() < in.size())
-    return emitInferError(loc, "cannot broadcast " + shapeStr(in) +
-                                   " to a lower rank");
-  size_t offset = target.size() - in.size();
-  for (auto [i, d] : llvm::enumerate(target)) {
-    if (d == -1) {
-      if (i < offset)
-        return emitInferError(loc, "-1 in shape has no input dimension");
-      d = in[i - offset];
-    } else if (d < 0) {
-      return emitInferError(loc, "invalid shape entry " + Twine(d));
-    }
-  }
-  auto shape = broadcastShapes(in, target);
-  if (failed(shape) || ArrayRef<int64_t>(*shape) != ArrayRef<int64_t>(target))
-    return emitInferError(loc, "cannot broadcast " + shapeStr(in) + " to " +
-                                   shapeStr(target));
-  inferred.push_back(RankedTensorType::get(target, xt.getElementType()));
-  return success();
-}
 
 #define GET_OP_CLASSES
 #include "dialects/kiln/IR/KilnOps.cpp.inc"

@@ -3,6 +3,7 @@
 #define KILN_DIALECT_KILN_IR_KILNOPS_H
 
 #include "dialects/kiln/IR/KilnDialect.h"
+#include "dialects/kiln/IR/KilnInterfaces.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -32,6 +33,13 @@ const char *getDtypeName(int32_t code);
 /// Argument and result attribute names carried by a graph's func.func.
 inline constexpr llvm::StringLiteral kNameAttr = "kiln.name";
 inline constexpr llvm::StringLiteral kDimsAttr = "kiln.dims";
+
+/// Symbolic shape rules shared by op classes (see SymbolicShapeOpInterface).
+LogicalResult inferBroadcastSymbolicShapes(Operation *op, SymShapeFn shapeOf,
+                                           SmallVectorImpl<SymShape> &results);
+LogicalResult inferReduceSymbolicShapes(Operation *op, ArrayRef<int64_t> axes,
+                                        bool keepdims, SymShapeFn shapeOf,
+                                        SmallVectorImpl<SymShape> &results);
 
 } // namespace mlir::kiln
 

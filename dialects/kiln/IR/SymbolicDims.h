@@ -5,10 +5,11 @@
 // `N*S`. Static dimensions are the products with no symbols.
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_DIALECT_KILN_TRANSFORMS_SYMBOLICDIMS_H
-#define KILN_DIALECT_KILN_TRANSFORMS_SYMBOLICDIMS_H
+#ifndef KILN_DIALECT_KILN_IR_SYMBOLICDIMS_H
+#define KILN_DIALECT_KILN_IR_SYMBOLICDIMS_H
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Value.h"
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -44,6 +45,21 @@ std::optional<SymShape> symShapeFromAttr(ArrayAttr attr);
 /// Builds a `kiln.dims` array: integers for static dims, strings otherwise.
 ArrayAttr symShapeToAttr(MLIRContext *ctx, ArrayRef<SymDim> shape);
 
+/// The shape of each value, as computed so far (for the op interface).
+using SymShapeFn = function_ref<const SymShape &(Value)>;
+
+/// "[N, 4]".
+std::string symShapeStr(ArrayRef<SymDim> shape);
+/// The product of `dims`.
+SymDim symProduct(ArrayRef<SymDim> dims);
+/// NumPy broadcasting of symbolic shapes; a symbolic dimension meets only
+/// itself or 1. Emits an error on `op` otherwise.
+FailureOr<SmallVector<SymDim, 4>> symBroadcast(Operation *op,
+                                               ArrayRef<SymDim> a,
+                                               ArrayRef<SymDim> b);
+/// The shape of a statically shaped type.
+SmallVector<SymDim, 4> symShapeOfType(Type type);
+
 } // namespace mlir::kiln
 
-#endif // KILN_DIALECT_KILN_TRANSFORMS_SYMBOLICDIMS_H
+#endif // KILN_DIALECT_KILN_IR_SYMBOLICDIMS_H

@@ -12,6 +12,7 @@
 #include "kiln/Frontend/JsonImporter.h"
 
 #include "JsonConstants.h"
+#include "JsonOps.h"
 
 #include "dialects/kiln/IR/KilnDialect.h"
 #include "dialects/kiln/IR/KilnOps.h"
@@ -31,6 +32,15 @@ using namespace mlir;
 using namespace mlir::kiln;
 using namespace mlir::kiln::json_frontend;
 using json = nlohmann::json;
+
+const OpSpec *mlir::kiln::json_frontend::lookupOp(StringRef name) {
+  for (ArrayRef<OpSpec> family :
+       {elementwiseOps(), nnOps(), shapeOps(), controlFlowOps()})
+    for (const OpSpec &spec : family)
+      if (spec.name == name)
+        return &spec;
+  return nullptr;
+}
 
 namespace {
 
@@ -156,163 +166,6 @@ size_t SourcePositions::scanValue(StringRef text, size_t at,
   while (at < text.size() && !StringRef(" \t\r\n,]}").contains(text[at]))
     ++at;
   return at;
-}
-
-//===----------------------------------------------------------------------===//
-// The op table
-//===----------------------------------------------------------------------===//
-
-enum class AttrKind { Bool, Int, IntList, IntOrIntList };
-
-struct AttrSpec {
-  llvm::StringLiteral name;
-  AttrKind kind;
-  bool required;
-};
-
-/// A node's checked attributes. A single integer given where a list is
-/// allowed is stored as a list of one.
-struct NodeAttrs {
-  llvm::StringMap<bool> bools;
-  llvm::StringMap<int64_t> ints;
-  llvm::StringMap<SmallVector<int64_t>> lists;
-
-  bool getBool(StringRef name, bool dflt) const {
-    auto it = bools.find(name);
-    return it == bools.end() ? dflt : it->second;
-  }
-  int64_t getInt(StringRef name, int64_t dflt) const {
-    auto it = ints.find(name);
-    return it == ints.end() ? dflt : it->second;
-  }
-  std::optional<ArrayRef<int64_t>> getList(StringRef name) const {
-    auto it = lists.find(name);
-    if (it == lists.end())
-      return std::nullopt;
-    return ArrayRef<int64_t>(it->second);
-  }
-};
-
-/// Which operand dtypes an op accepts, checked before building it so that
-/// the message speaks the graph's vocabulary rather than ODS constraints.
-enum class DtypeRule { Any, SameOperands, Float };
-
-using BuildFn = FailureOr<Value> (*)(OpBuilder &, Location, ValueRange,
-                                     const NodeAttrs &);
-
-struct OpSpec {
-  llvm::StringLiteral name;
-  unsigned numInputs;
-  ArrayRef<AttrSpec> attrs;
-  DtypeRule dtypes;
-  BuildFn build;
-};
-
-/// Creates an `OpTy` whose result types come from its own inference, which
-/// reports problems at `loc` (the generated builders abort instead), and
-/// verifies it, so that constraints outside inference are reported too.
-template <typename OpTy>
-FailureOr<Value> createOp(OpBuilder &b, Location loc, ValueRange operands,
-                          typename OpTy::Properties props = {}) {
-  SmallVector<Type, 1> types;
-  if (failed(OpTy::inferReturnTypes(b.getContext(), loc, operands,
-                                    DictionaryAttr(), OpaqueProperties(&props),
-                                    RegionRange(), types)))
-    return failure();
-  auto op = OpTy::create(b, loc, types, operands, props);
-  if (failed(mlir::verify(op))) {
-    op->erase();
-    return failure();
-  }
-  return op->getResult(0);
-}
-
-template <typename OpTy>
-FailureOr<Value> buildPlain(OpBuilder &b, Location loc, ValueRange operands,
-                            const NodeAttrs &) {
-  return createOp<OpTy>(b, loc, operands);
-}
-
-FailureOr<Value> buildMatmul(OpBuilder &b, Location loc, ValueRange operands,
-                             const NodeAttrs &attrs) {
-  MatmulOp::Properties props;
-  props.transpose_a = b.getBoolAttr(attrs.getBool("transpose_a", false));
-  props.transpose_b = b.getBoolAttr(attrs.getBool("transpose_b", false));
-  return createOp<MatmulOp>(b, loc, operands, props);
-}
-
-template <typename OpTy>
-FailureOr<Value> buildReduce(OpBuilder &b, Location loc, ValueRange operands,
-                             const NodeAttrs &attrs) {
-  typename OpTy::Properties props;
-  if (auto axes = attrs.getList("axes"))
-    props.axes = b.getDenseI64ArrayAttr(*axes);
-  props.keepdims = b.getBoolAttr(attrs.getBool("keepdims", true));
-  return createOp<OpTy>(b, loc, operands, props);
-}
-
-FailureOr<Value> buildSoftmax(OpBuilder &b, Location loc, ValueRange operands,
-                              const NodeAttrs &attrs) {
-  SoftmaxOp::Properties props;
-  props.axis = b.getI64IntegerAttr(attrs.getInt("axis", -1));
-  return createOp<SoftmaxOp>(b, loc, operands, props);
-}
-
-/// reshape and broadcast_to: a required `shape`.
-template <typename OpTy>
-FailureOr<Value> buildShaped(OpBuilder &b, Location loc, ValueRange operands,
-                             const NodeAttrs &attrs) {
-  typename OpTy::Properties props;
-  props.shape = b.getDenseI64ArrayAttr(*attrs.getList("shape"));
-  return createOp<OpTy>(b, loc, operands, props);
-}
-
-FailureOr<Value> buildTranspose(OpBuilder &b, Location loc, ValueRange operands,
-                                const NodeAttrs &attrs) {
-  TransposeOp::Properties props;
-  if (auto perm = attrs.getList("perm"))
-    props.perm = b.getDenseI64ArrayAttr(*perm);
-  return createOp<TransposeOp>(b, loc, operands, props);
-}
-
-constexpr AttrSpec kMatmulAttrs[] = {{"transpose_a", AttrKind::Bool, false},
-                                     {"transpose_b", AttrKind::Bool, false}};
-constexpr AttrSpec kReduceAttrs[] = {{"axes", AttrKind::IntOrIntList, false},
-                                     {"keepdims", AttrKind::Bool, false}};
-constexpr AttrSpec kSoftmaxAttrs[] = {{"axis", AttrKind::Int, false}};
-constexpr AttrSpec kShapeAttrs[] = {{"shape", AttrKind::IntList, true}};
-constexpr AttrSpec kTransposeAttrs[] = {{"perm", AttrKind::IntList, false}};
-
-// The ops of the graph format that the kiln dialect has. An op is one line
-// here, plus a builder if it has attributes.
-const OpSpec kOps[] = {
-    {"add", 2, {}, DtypeRule::SameOperands, buildPlain<AddOp>},
-    {"sub", 2, {}, DtypeRule::SameOperands, buildPlain<SubOp>},
-    {"mul", 2, {}, DtypeRule::SameOperands, buildPlain<MulOp>},
-    {"div", 2, {}, DtypeRule::SameOperands, buildPlain<DivOp>},
-    {"max", 2, {}, DtypeRule::SameOperands, buildPlain<MaxOp>},
-    {"min", 2, {}, DtypeRule::SameOperands, buildPlain<MinOp>},
-    {"neg", 1, {}, DtypeRule::Any, buildPlain<NegOp>},
-    {"exp", 1, {}, DtypeRule::Float, buildPlain<ExpOp>},
-    {"tanh", 1, {}, DtypeRule::Float, buildPlain<TanhOp>},
-    {"sigmoid", 1, {}, DtypeRule::Float, buildPlain<SigmoidOp>},
-    {"relu", 1, {}, DtypeRule::Any, buildPlain<ReluOp>},
-    {"matmul", 2, kMatmulAttrs, DtypeRule::SameOperands, buildMatmul},
-    {"reduce_sum", 1, kReduceAttrs, DtypeRule::Any, buildReduce<ReduceSumOp>},
-    {"reduce_mean", 1, kReduceAttrs, DtypeRule::Any, buildReduce<ReduceMeanOp>},
-    {"reduce_max", 1, kReduceAttrs, DtypeRule::Any, buildReduce<ReduceMaxOp>},
-    {"softmax", 1, kSoftmaxAttrs, DtypeRule::Float, buildSoftmax},
-    {"reshape", 1, kShapeAttrs, DtypeRule::Any, buildShaped<ReshapeOp>},
-    {"transpose", 1, kTransposeAttrs, DtypeRule::Any, buildTranspose},
-    {"broadcast_to", 1, kShapeAttrs, DtypeRule::Any,
-     buildShaped<BroadcastToOp>},
-};
-
-const OpSpec *lookupOp(StringRef name) {
-  for (const OpSpec &spec : kOps)
-    if (spec.name == name)
-      return &spec;
-  return nullptr;
 }
 
 //===----------------------------------------------------------------------===//
@@ -481,8 +334,9 @@ private:
   func::FuncOp buildFunction(OpBuilder &b, ModuleOp module);
   void buildNode(OpBuilder &b, unsigned index);
   LogicalResult checkDtypes(const NodeSpec &node, ValueRange operands);
-  FailureOr<Value> withNodePrefix(const NodeSpec &node,
-                                  function_ref<FailureOr<Value>()> fn);
+  FailureOr<SmallVector<Value>>
+  withNodePrefix(const NodeSpec &node,
+                 function_ref<FailureOr<SmallVector<Value>>()> fn);
   void finishFunction(OpBuilder &b, func::FuncOp func);
 
   MLIRContext *ctx;
@@ -752,16 +606,33 @@ void Importer::parseNode(unsigned index, const json &entry) {
   node.spec = op ? lookupOp(node.op) : nullptr;
   if (op && !node.spec)
     nodeError(node, "/op") << "unknown op '" << node.op << "'";
-  if (node.spec && ok && node.inputs.size() != node.spec->numInputs) {
-    nodeError(node, "/inputs") << "expects " << node.spec->numInputs << " input"
-                               << (node.spec->numInputs == 1 ? "" : "s")
-                               << ", got " << node.inputs.size();
-    ok = false;
+  if (node.spec && ok) {
+    unsigned lo = node.spec->minInputs, hi = node.spec->maxInputs;
+    size_t n = node.inputs.size();
+    if (n < lo || n > hi) {
+      auto diag = nodeError(node, "/inputs") << "expects ";
+      if (lo == hi)
+        diag << lo << " input" << (lo == 1 ? "" : "s");
+      else if (hi == ~0u)
+        diag << "at least " << lo << " input" << (lo == 1 ? "" : "s");
+      else
+        diag << lo << " to " << hi << " inputs";
+      diag << ", got " << n;
+      ok = false;
+    }
   }
-  if (node.spec && ok && node.outputs.size() != 1) {
-    nodeError(node, "/outputs")
-        << "expects 1 output, got " << node.outputs.size();
-    ok = false;
+  if (node.spec && ok) {
+    unsigned want = node.spec->numOutputs;
+    if (want == kAnyOutputs ? node.outputs.empty()
+                            : node.outputs.size() != want) {
+      auto diag = nodeError(node, "/outputs") << "expects ";
+      if (want == kAnyOutputs)
+        diag << "at least 1 output";
+      else
+        diag << want << " output" << (want == 1 ? "" : "s");
+      diag << ", got " << node.outputs.size();
+      ok = false;
+    }
   }
   if (node.spec)
     ok &= parseAttrs(node, entry);
@@ -848,6 +719,22 @@ bool Importer::parseAttr(NodeSpec &node, const AttrSpec &spec,
     expected = spec.kind == AttrKind::IntList
                    ? "a list of integers"
                    : "an integer or a list of integers";
+    break;
+  case AttrKind::Float:
+    if (value.is_number())
+      return node.attrs.floats[name] = value.get<double>(), true;
+    expected = "a number";
+    break;
+  case AttrKind::String:
+    if (value.is_string())
+      return node.attrs.strings[name] = value.get<std::string>(), true;
+    expected = "a string";
+    break;
+  case AttrKind::Dtype:
+    if (value.is_string())
+      if (Type t = parseDtype(ctx, value.get<std::string>()))
+        return node.attrs.dtypes[name] = t, true;
+    expected = "a dtype (f16 bf16 f32 f64 i8 i16 i32 i64 u8 bool)";
     break;
   }
   nodeError(node, "/attrs/" + name)
@@ -1025,10 +912,12 @@ LogicalResult Importer::checkDtypes(const NodeSpec &node, ValueRange operands) {
   case DtypeRule::Any:
     return success();
   case DtypeRule::SameOperands:
-    if (dtype(0) == dtype(1))
-      return success();
-    return nodeError(node) << "operand dtypes differ: " << dtypeName(dtype(0))
-                           << " and " << dtypeName(dtype(1));
+    for (unsigned i = 1; i < operands.size(); ++i)
+      if (dtype(i) != dtype(0))
+        return nodeError(node) << "operand dtypes differ: "
+                               << dtypeName(dtype(0)) << " and "
+                               << dtypeName(dtype(i));
+    return success();
   case DtypeRule::Float:
     if (isa<FloatType>(dtype(0)))
       return success();
@@ -1040,15 +929,16 @@ LogicalResult Importer::checkDtypes(const NodeSpec &node, ValueRange operands) {
 
 /// Runs `fn`, re-emitting the errors that it reports (from op type inference
 /// and verifiers, which know nothing of nodes) behind the node's description.
-FailureOr<Value> Importer::withNodePrefix(const NodeSpec &node,
-                                          function_ref<FailureOr<Value>()> fn) {
+FailureOr<SmallVector<Value>>
+Importer::withNodePrefix(const NodeSpec &node,
+                         function_ref<FailureOr<SmallVector<Value>>()> fn) {
   struct Captured {
     Location loc;
     std::string message;
     SmallVector<std::pair<Location, std::string>> notes;
   };
   SmallVector<Captured> captured;
-  FailureOr<Value> result = failure();
+  FailureOr<SmallVector<Value>> result = failure();
   {
     ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
       if (diag.getSeverity() != DiagnosticSeverity::Error)
@@ -1089,11 +979,15 @@ void Importer::buildNode(OpBuilder &b, unsigned index) {
   }
   if (failed(checkDtypes(node, operands)))
     return;
-  FailureOr<Value> result = withNodePrefix(node, [&] {
+  FailureOr<SmallVector<Value>> results = withNodePrefix(node, [&] {
     return node.spec->build(b, node.loc, operands, node.attrs);
   });
-  if (succeeded(result) && isDefinedBy(node.outputs[0], {Definer::Node, index}))
-    values[node.outputs[0]] = *result;
+  if (failed(results))
+    return;
+  assert(results->size() == node.outputs.size() && "one value per output");
+  for (auto [name, value] : llvm::zip(node.outputs, *results))
+    if (isDefinedBy(name, {Definer::Node, index}))
+      values[name] = value;
 }
 
 /// Returns the outputs and sets the function's results to match.

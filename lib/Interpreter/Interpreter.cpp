@@ -8,6 +8,7 @@
 
 #include "kiln/Interpreter/Interpreter.h"
 
+#include "Dispatch.h"
 #include "Kernels.h"
 
 #include "dialects/kiln/IR/KilnOps.h"
@@ -200,61 +201,19 @@ static interp::View viewOf(const HostTensor &t) {
   return interp::View{t.dtype, &t.shape, t.bytes.data()};
 }
 
-static std::optional<std::vector<int64_t>>
-toOptionalVector(std::optional<ArrayRef<int64_t>> values) {
-  if (!values)
-    return std::nullopt;
-  return std::vector<int64_t>(values->begin(), values->end());
-}
-
-static std::vector<int64_t> toVector(ArrayRef<int64_t> values) {
-  return std::vector<int64_t>(values.begin(), values.end());
-}
-
-/// Runs the kernel of `op`. Returns failure without a diagnostic when the op
-/// has no kernel (the caller reports it).
+/// Runs the kernel of `op`, one output buffer per result. Returns failure
+/// without a diagnostic when no family has a kernel for it (the caller
+/// reports it).
 static FailureOr<interp::Status>
-runKernel(Operation *op, ArrayRef<interp::View> in, interp::Buffer &out) {
-  using namespace interp;
-  auto unaryOp = [&](UnaryKind kind) { return unary(kind, in[0], out); };
-  auto binaryOp = [&](BinaryKind kind) {
-    return binary(kind, in[0], in[1], out);
-  };
-  auto reduceOp = [&](ReduceKind kind, auto reduction) {
-    return reduce(kind, in[0], toOptionalVector(reduction.getAxes()),
-                  reduction.getKeepdims(), out);
-  };
-  return llvm::TypeSwitch<Operation *, FailureOr<Status>>(op)
-      .Case([&](NegOp) { return unaryOp(UnaryKind::Neg); })
-      .Case([&](ExpOp) { return unaryOp(UnaryKind::Exp); })
-      .Case([&](TanhOp) { return unaryOp(UnaryKind::Tanh); })
-      .Case([&](SigmoidOp) { return unaryOp(UnaryKind::Sigmoid); })
-      .Case([&](ReluOp) { return unaryOp(UnaryKind::Relu); })
-      .Case([&](AddOp) { return binaryOp(BinaryKind::Add); })
-      .Case([&](SubOp) { return binaryOp(BinaryKind::Sub); })
-      .Case([&](MulOp) { return binaryOp(BinaryKind::Mul); })
-      .Case([&](DivOp) { return binaryOp(BinaryKind::Div); })
-      .Case([&](MaxOp) { return binaryOp(BinaryKind::Max); })
-      .Case([&](MinOp) { return binaryOp(BinaryKind::Min); })
-      .Case([&](MatmulOp m) {
-        return matmul(in[0], in[1], m.getTransposeA(), m.getTransposeB(), out);
-      })
-      .Case([&](ReduceSumOp r) { return reduceOp(ReduceKind::Sum, r); })
-      .Case([&](ReduceMeanOp r) { return reduceOp(ReduceKind::Mean, r); })
-      .Case([&](ReduceMaxOp r) { return reduceOp(ReduceKind::Max, r); })
-      .Case([&](SoftmaxOp s) {
-        return softmax(in[0], s.getAxisAttr().getInt(), out);
-      })
-      .Case([&](ReshapeOp r) {
-        return reshape(in[0], toVector(r.getShape()), out);
-      })
-      .Case([&](TransposeOp t) {
-        return transpose(in[0], toVector(t.getPermutation()), out);
-      })
-      .Case([&](BroadcastToOp b) {
-        return broadcastTo(in[0], toVector(b.getShape()), out);
-      })
-      .Default([](Operation *) { return failure(); });
+runKernel(Operation *op, ArrayRef<interp::View> in,
+          SmallVectorImpl<interp::Buffer> &outs) {
+  for (auto family : {interp::runElementwiseKernel, interp::runNNKernel,
+                      interp::runShapeKernel}) {
+    FailureOr<interp::Status> status = family(op, in, outs);
+    if (succeeded(status))
+      return status;
+  }
+  return failure();
 }
 
 /// evaluateOp on borrowed operands, so that a graph walk never copies the
@@ -278,7 +237,7 @@ evaluate(Operation *op, ArrayRef<const HostTensor *> operands) {
   // Only kiln ops have kernels; anything else (other dialects, ops with
   // regions) is reported rather than guessed at.
   if (!isa_and_nonnull<KilnDialect>(op->getDialect()) ||
-      op->getNumResults() != 1)
+      op->getNumRegions() != 0)
     return op->emitError("the interpreter has no kernel for '")
            << op->getName() << "'";
 
@@ -293,25 +252,27 @@ evaluate(Operation *op, ArrayRef<const HostTensor *> operands) {
     views.push_back(viewOf(*operand));
   }
 
-  interp::Buffer out;
-  FailureOr<interp::Status> status = runKernel(op, views, out);
+  SmallVector<interp::Buffer, 1> outs(op->getNumResults());
+  FailureOr<interp::Status> status = runKernel(op, views, outs);
   if (failed(status))
     return op->emitError("the interpreter has no kernel for '")
            << op->getName() << "'";
   if (status->failed())
     return op->emitError(status->message());
 
-  HostTensor result;
-  result.dtype = out.dtype;
-  result.shape = std::move(out.shape);
-  result.bytes = std::move(out.bytes);
-  // The kernel computed the shape from the actual operands; a disagreement
-  // with a static dim of the result type means the IR's type is wrong.
-  if (failed(
-          checkAgainstType(result, op->getResult(0).getType(), emit, "result")))
-    return failure();
   SmallVector<HostTensor> results;
-  results.push_back(std::move(result));
+  for (auto [i, out] : llvm::enumerate(outs)) {
+    HostTensor result;
+    result.dtype = out.dtype;
+    result.shape = std::move(out.shape);
+    result.bytes = std::move(out.bytes);
+    // The kernel computed the shape from the actual operands; a disagreement
+    // with a static dim of the result type means the IR's type is wrong.
+    if (failed(checkAgainstType(result, op->getResult(i).getType(), emit,
+                                "result #" + Twine(i))))
+      return failure();
+    results.push_back(std::move(result));
+  }
   return results;
 }
 

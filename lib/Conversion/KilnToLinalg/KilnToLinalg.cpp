@@ -231,7 +231,9 @@ void mlir::kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
                ElementwiseLowering<TanhOp>, ElementwiseLowering<SigmoidOp>,
                ElementwiseLowering<ReluOp>, BroadcastToLowering,
                ConstantLowering>(ctx);
-  detail::populateStructuredPatterns(patterns);
+  detail::populateNNPatterns(patterns);
+  detail::populateShapePatterns(patterns);
+  detail::populateControlFlowPatterns(patterns);
 }
 
 namespace {

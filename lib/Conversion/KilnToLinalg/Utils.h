@@ -27,8 +27,11 @@ SmallVector<OpFoldResult> broadcastSizes(OpBuilder &b, Location loc,
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
                        ValueRange operands, BodyFn body);
 
-/// matmul, reductions, softmax, reshape, transpose.
-void populateStructuredPatterns(RewritePatternSet &patterns);
+/// Patterns by op family (NN.cpp, Shape.cpp, ControlFlow.cpp); the
+/// elementwise family lives beside the pass in KilnToLinalg.cpp.
+void populateNNPatterns(RewritePatternSet &patterns);
+void populateShapePatterns(RewritePatternSet &patterns);
+void populateControlFlowPatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::kiln::detail
 

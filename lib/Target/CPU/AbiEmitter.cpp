@@ -11,7 +11,7 @@
 #include "kiln/Target/CPU.h"
 
 #include "dialects/kiln/IR/KilnOps.h"
-#include "dialects/kiln/Transforms/SymbolicDims.h"
+#include "dialects/kiln/IR/SymbolicDims.h"
 #include "kiln/abi.h"
 
 #include "llvm/ADT/StringMap.h"

@@ -1,4 +1,5 @@
 //===- NN.cpp - matmul, reductions and nn ops to linalg ----------*- C++ -*-===//
+#include "NNPatterns.h"
 #include "Utils.h"
 
 #include "dialects/kiln/IR/KilnOps.h"
@@ -12,28 +13,34 @@ using namespace mlir::kiln::detail;
 
 namespace {
 
-enum class ReduceKind { Sum, Max };
+enum class ReduceKind { Sum, Max, Min, Prod };
 
 Value reductionIdentity(OpBuilder &b, Location loc, Type t, ReduceKind kind) {
   if (kind == ReduceKind::Sum)
     return constantOf(b, loc, t, 0);
-  if (auto ft = dyn_cast<FloatType>(t))
-    return arith::ConstantOp::create(
-        b, loc, ft,
-        b.getFloatAttr(ft, APFloat::getInf(ft.getFloatSemantics(), true)));
-  unsigned width = t.getIntOrFloatBitWidth();
-  return arith::ConstantOp::create(
-      b, loc, t, b.getIntegerAttr(t, APInt::getSignedMinValue(width)));
+  if (kind == ReduceKind::Prod)
+    return constantOf(b, loc, t, 1);
+  return kind == ReduceKind::Max ? lowestOf(b, loc, t) : highestOf(b, loc, t);
 }
 
 Value combine(OpBuilder &b, Location loc, ReduceKind kind, Value x, Value acc) {
   bool f = isFloat(x.getType());
-  if (kind == ReduceKind::Sum)
+  switch (kind) {
+  case ReduceKind::Sum:
     return f ? (Value)arith::AddFOp::create(b, loc, x, acc)
              : (Value)arith::AddIOp::create(b, loc, x, acc);
-  // maximumf propagates NaN, as numpy.max does.
-  return f ? (Value)arith::MaximumFOp::create(b, loc, x, acc)
-           : (Value)arith::MaxSIOp::create(b, loc, x, acc);
+  case ReduceKind::Prod:
+    return f ? (Value)arith::MulFOp::create(b, loc, x, acc)
+             : (Value)arith::MulIOp::create(b, loc, x, acc);
+  case ReduceKind::Max:
+    // maximumf/minimumf propagate NaN, as numpy.max/min do.
+    return f ? (Value)arith::MaximumFOp::create(b, loc, x, acc)
+             : (Value)arith::MaxSIOp::create(b, loc, x, acc);
+  case ReduceKind::Min:
+    return f ? (Value)arith::MinimumFOp::create(b, loc, x, acc)
+             : (Value)arith::MinSIOp::create(b, loc, x, acc);
+  }
+  llvm_unreachable("reduce kind");
 }
 
 /// Reduces `x` over sorted `axes`, dropping them from the result.
@@ -283,12 +290,307 @@ MatmulLowering::matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
   return success();
 }
 
+struct LogSoftmaxLowering : public OpConversionPattern<LogSoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LogSoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    int64_t axis = *normalizeAxis(op.getAxis(), op.getType().getRank());
+    Value m = reduceAxes(rewriter, loc, x, axis, ReduceKind::Max);
+    Value e = combineWithReduced(
+        rewriter, loc, x, m, axis, [](OpBuilder &b, Location l, ValueRange a) {
+          return math::ExpOp::create(b, l, arith::SubFOp::create(b, l, a[0], a[1]));
+        });
+    Value s = reduceAxes(rewriter, loc, e, axis, ReduceKind::Sum);
+    // log(sum(exp(x))) = max + log(sum(exp(x - max))).
+    Value lse = buildElementwise(
+        rewriter, loc, cast<RankedTensorType>(s.getType()), {m, s},
+        [](OpBuilder &b, Location l, ValueRange a) {
+          return arith::AddFOp::create(b, l, a[0],
+                                       math::LogOp::create(b, l, a[1]));
+        });
+    Value r = combineWithReduced(
+        rewriter, loc, x, lse, axis, [](OpBuilder &b, Location l, ValueRange a) {
+          return arith::SubFOp::create(b, l, a[0], a[1]);
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+/// Global pooling: a reduction over every spatial dimension, kept as size 1.
+template <typename OpTy, ReduceKind kind, bool mean>
+struct GlobalPoolLowering : public OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    SmallVector<int64_t> axes;
+    for (int64_t i = 2; i < op.getType().getRank(); ++i)
+      axes.push_back(i);
+    Value r = reduceAxes(rewriter, loc, x, axes, kind);
+    if (mean) {
+      auto rt = cast<RankedTensorType>(r.getType());
+      Value count = countOf(rewriter, loc, x, axes, rt.getElementType());
+      r = buildElementwise(rewriter, loc, rt, r,
+                           [&](OpBuilder &b, Location l, ValueRange args) {
+                             return arith::DivFOp::create(b, l, args[0], count);
+                           });
+    }
+    rewriter.replaceOp(op, keepDims(rewriter, loc, r, op.getType(), axes));
+    return success();
+  }
+};
+
+/// argmax / argmin: one linalg.generic carrying (best value, its index).
+/// The combine is order independent (ties and NaNs go to the smaller
+/// index), so any reduction order gives NumPy's first index.
+template <typename OpTy, bool isMax>
+struct ArgReduceLowering : public OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getX();
+    auto xt = cast<RankedTensorType>(x.getType());
+    int64_t rank = xt.getRank(), axis = op.getNormalizedAxis();
+    Type elt = xt.getElementType(), i64 = rewriter.getI64Type();
+    SmallVector<OpFoldResult> sizes;
+    SmallVector<int64_t> shape;
+    for (int64_t i = 0; i < rank; ++i) {
+      if (i == axis)
+        continue;
+      sizes.push_back(tensor::getMixedSize(rewriter, loc, x, i));
+      shape.push_back(xt.getDimSize(i));
+    }
+    Value valEmpty = tensor::EmptyOp::create(rewriter, loc, sizes, elt);
+    Value valInit =
+        linalg::FillOp::create(rewriter, loc,
+                               isMax ? lowestOf(rewriter, loc, elt)
+                                     : highestOf(rewriter, loc, elt),
+                               valEmpty)
+            .getResult(0);
+    Value idxEmpty = tensor::EmptyOp::create(rewriter, loc, sizes, i64);
+    Value noIndex = arith::ConstantOp::create(
+        rewriter, loc, i64,
+        rewriter.getI64IntegerAttr(std::numeric_limits<int64_t>::max()));
+    Value idxInit =
+        linalg::FillOp::create(rewriter, loc, noIndex, idxEmpty).getResult(0);
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap drop = dropAxisMap(ctx, rank, axis);
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    iters[axis] = utils::IteratorType::reduction;
+    bool f = isFloat(elt);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc,
+        TypeRange{RankedTensorType::get(shape, elt),
+                  RankedTensorType::get(shape, i64)},
+        ValueRange{x}, ValueRange{valInit, idxInit},
+        SmallVector<AffineMap>{id, drop, drop}, iters,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value v = args[0], best = args[1], bestIdx = args[2];
+          Value i = arith::IndexCastOp::create(
+              b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
+          Value earlier =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, bestIdx);
+          Value take;
+          if (f) {
+            using P = arith::CmpFPredicate;
+            Value vNan = arith::CmpFOp::create(b, l, P::UNO, v, v);
+            Value bNan = arith::CmpFOp::create(b, l, P::UNO, best, best);
+            Value better = arith::CmpFOp::create(b, l, isMax ? P::OGT : P::OLT,
+                                                 v, best);
+            Value tie = arith::CmpFOp::create(b, l, P::OEQ, v, best);
+            // Neither is NaN: better, or a tie at an earlier index.
+            Value plain = arith::OrIOp::create(
+                b, l, better, arith::AndIOp::create(b, l, tie, earlier));
+            // v is NaN: it wins over a number, or over a later NaN.
+            Value notBNan = arith::XOrIOp::create(
+                b, l, bNan,
+                arith::ConstantOp::create(b, l, b.getBoolAttr(true)));
+            Value nanWins = arith::AndIOp::create(
+                b, l, vNan, arith::OrIOp::create(b, l, notBNan, earlier));
+            take = arith::OrIOp::create(b, l, nanWins, plain);
+          } else {
+            using P = arith::CmpIPredicate;
+            Value better =
+                arith::CmpIOp::create(b, l, isMax ? P::sgt : P::slt, v, best);
+            Value tie = arith::CmpIOp::create(b, l, P::eq, v, best);
+            take = arith::OrIOp::create(
+                b, l, better, arith::AndIOp::create(b, l, tie, earlier));
+          }
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{arith::SelectOp::create(b, l, take, v, best),
+                         arith::SelectOp::create(b, l, take, i, bestIdx)});
+        });
+    rewriter.replaceOp(op, keepDims(rewriter, loc, generic.getResult(1),
+                                    op.getType(), {axis}));
+    return success();
+  }
+};
+
+/// A linalg.generic over the iteration space of `like` (identity map for
+/// the result), reading `operands` through `maps`.
+Value buildOver(OpBuilder &b, Location loc, Value like, ValueRange operands,
+                ArrayRef<AffineMap> maps, BodyFn body) {
+  auto t = cast<RankedTensorType>(like.getType());
+  MLIRContext *ctx = b.getContext();
+  Value init = tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, like),
+                                       t.getElementType());
+  SmallVector<AffineMap> all(maps);
+  all.push_back(AffineMap::getMultiDimIdentityMap(t.getRank(), ctx));
+  SmallVector<utils::IteratorType> iters(t.getRank(),
+                                         utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{t}, operands, ValueRange{init}, all, iters,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, body(nb, l, args.drop_back()));
+             })
+      .getResult(0);
+}
+
+/// Map of `rank` loops onto the leading `prefix` of them.
+AffineMap prefixMap(MLIRContext *ctx, int64_t rank, int64_t prefix) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t i = 0; i < prefix; ++i)
+    exprs.push_back(getAffineDimExpr(i, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+struct LayerNormLowering : public OpConversionPattern<LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getX();
+    auto xt = cast<RankedTensorType>(x.getType());
+    int64_t rank = xt.getRank(), axis = op.getNormalizedAxis();
+    Type elt = xt.getElementType();
+    SmallVector<int64_t> axes;
+    for (int64_t i = axis; i < rank; ++i)
+      axes.push_back(i);
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap pre = prefixMap(ctx, rank, axis);
+    Value count = countOf(rewriter, loc, x, axes, elt);
+    Value eps = constantOf(rewriter, loc, elt, op.getEpsilon().convertToDouble());
+
+    // Two passes (mean, then the mean of squared deviations) rather than
+    // E[x^2] - E[x]^2, which cancels badly when the mean is large.
+    Value sum = reduceAxes(rewriter, loc, x, axes, ReduceKind::Sum);
+    auto redType = cast<RankedTensorType>(sum.getType());
+    Value mean = buildElementwise(rewriter, loc, redType, sum,
+                                  [&](OpBuilder &b, Location l, ValueRange a) {
+                                    return arith::DivFOp::create(b, l, a[0],
+                                                                 count);
+                                  });
+    Value dev = buildOver(rewriter, loc, x, {x, mean}, {id, pre},
+                          [](OpBuilder &b, Location l, ValueRange a) {
+                            return arith::SubFOp::create(b, l, a[0], a[1]);
+                          });
+    Value sq = buildOver(rewriter, loc, dev, {dev}, {id},
+                         [](OpBuilder &b, Location l, ValueRange a) {
+                           return arith::MulFOp::create(b, l, a[0], a[0]);
+                         });
+    Value sqSum = reduceAxes(rewriter, loc, sq, axes, ReduceKind::Sum);
+    Value rstd = buildElementwise(
+        rewriter, loc, redType, sqSum,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value var = arith::DivFOp::create(b, l, a[0], count);
+          return math::RsqrtOp::create(b, l,
+                                       arith::AddFOp::create(b, l, var, eps));
+        });
+    Value scale = adaptor.getScale(), bias = adaptor.getBias();
+    auto bmap = [&](Value v) {
+      return broadcastMap(ctx, cast<RankedTensorType>(v.getType()).getShape(),
+                          xt.getShape());
+    };
+    Value y = buildOver(
+        rewriter, loc, x, {dev, rstd, scale, bias},
+        {id, pre, bmap(scale), bmap(bias)},
+        [](OpBuilder &b, Location l, ValueRange a) {
+          Value n = arith::MulFOp::create(b, l, a[0], a[1]);
+          return arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, n, a[2]),
+                                       a[3]);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct BatchNormLowering : public OpConversionPattern<BatchNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BatchNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getX();
+    int64_t rank = op.getType().getRank();
+    Type elt = op.getType().getElementType();
+    Value eps = constantOf(rewriter, loc, elt, op.getEpsilon().convertToDouble());
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap chan = AffineMap::get(rank, 0, getAffineDimExpr(1, ctx));
+    Value y = buildOver(
+        rewriter, loc, x,
+        {x, adaptor.getScale(), adaptor.getBias(), adaptor.getMean(),
+         adaptor.getVar()},
+        {id, chan, chan, chan, chan},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value d = arith::SubFOp::create(b, l, a[0], a[3]);
+          Value sd = math::SqrtOp::create(b, l,
+                                          arith::AddFOp::create(b, l, a[4], eps));
+          Value n = arith::DivFOp::create(b, l, d, sd);
+          return arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, n, a[1]),
+                                       a[2]);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 } // namespace
+
+Value mlir::kiln::detail::lowestOf(OpBuilder &b, Location loc, Type t) {
+  if (auto ft = dyn_cast<FloatType>(t))
+    return arith::ConstantOp::create(
+        b, loc, ft,
+        b.getFloatAttr(ft, APFloat::getInf(ft.getFloatSemantics(), true)));
+  unsigned width = t.getIntOrFloatBitWidth();
+  return arith::ConstantOp::create(
+      b, loc, t, b.getIntegerAttr(t, APInt::getSignedMinValue(width)));
+}
+
+Value mlir::kiln::detail::highestOf(OpBuilder &b, Location loc, Type t) {
+  if (auto ft = dyn_cast<FloatType>(t))
+    return arith::ConstantOp::create(
+        b, loc, ft,
+        b.getFloatAttr(ft, APFloat::getInf(ft.getFloatSemantics(), false)));
+  unsigned width = t.getIntOrFloatBitWidth();
+  return arith::ConstantOp::create(
+      b, loc, t, b.getIntegerAttr(t, APInt::getSignedMaxValue(width)));
+}
 
 void mlir::kiln::detail::populateNNPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ReduceLowering<ReduceSumOp, ReduceKind::Sum, false>,
                ReduceLowering<ReduceMeanOp, ReduceKind::Sum, true>,
                ReduceLowering<ReduceMaxOp, ReduceKind::Max, false>,
-               SoftmaxLowering, MatmulLowering>(ctx);
+               ReduceLowering<ReduceMinOp, ReduceKind::Min, false>,
+               ReduceLowering<ReduceProdOp, ReduceKind::Prod, false>,
+               GlobalPoolLowering<GlobalAvgPoolOp, ReduceKind::Sum, true>,
+               GlobalPoolLowering<GlobalMaxPoolOp, ReduceKind::Max, false>,
+               ArgReduceLowering<ArgMaxOp, true>,
+               ArgReduceLowering<ArgMinOp, false>, SoftmaxLowering,
+               LogSoftmaxLowering, LayerNormLowering, BatchNormLowering,
+               MatmulLowering>(ctx);
+  populateConvPoolPatterns(patterns);
 }

@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 #include "JsonOps.h"
 
+#include <type_traits>
+
 using namespace mlir;
 using namespace mlir::kiln;
 using namespace mlir::kiln::json_frontend;
@@ -43,11 +45,113 @@ FailureOr<SmallVector<Value>> buildSoftmax(OpBuilder &b, Location loc,
   return SmallVector<Value>{op.getResult()};
 }
 
+FailureOr<SmallVector<Value>> buildLogSoftmax(OpBuilder &b, Location loc,
+                                              ValueRange operands,
+                                              const NodeAttrs &attrs) {
+  auto op = LogSoftmaxOp::create(b, loc, operands[0].getType(), operands[0],
+                                 b.getI64IntegerAttr(attrs.getInt("axis", -1)));
+  if (failed(mlir::verify(op))) {
+    op->erase();
+    return failure();
+  }
+  return SmallVector<Value>{op.getResult()};
+}
+
+DenseI64ArrayAttr optionalList(OpBuilder &b, const NodeAttrs &attrs,
+                               StringRef name) {
+  if (auto list = attrs.getList(name))
+    return b.getDenseI64ArrayAttr(*list);
+  return {};
+}
+
+/// conv and conv_transpose: the optional bias is the third input.
+template <typename OpTy>
+FailureOr<SmallVector<Value>> buildConv(OpBuilder &b, Location loc,
+                                        ValueRange operands,
+                                        const NodeAttrs &attrs) {
+  typename OpTy::Properties props;
+  props.strides = optionalList(b, attrs, "strides");
+  props.pads = optionalList(b, attrs, "pads");
+  props.dilations = optionalList(b, attrs, "dilations");
+  if constexpr (std::is_same_v<OpTy, ConvTransposeOp>)
+    props.output_padding = optionalList(b, attrs, "output_padding");
+  props.groups = b.getI64IntegerAttr(attrs.getInt("groups", 1));
+  props.auto_pad =
+      b.getStringAttr(attrs.getString("auto_pad").value_or("NOTSET"));
+  return createOp<OpTy>(b, loc, operands, props);
+}
+
+template <typename OpTy>
+FailureOr<SmallVector<Value>> buildPool(OpBuilder &b, Location loc,
+                                        ValueRange operands,
+                                        const NodeAttrs &attrs) {
+  typename OpTy::Properties props;
+  props.kernel = optionalList(b, attrs, "kernel");
+  props.strides = optionalList(b, attrs, "strides");
+  props.pads = optionalList(b, attrs, "pads");
+  props.ceil_mode = b.getBoolAttr(attrs.getBool("ceil_mode", false));
+  if constexpr (std::is_same_v<OpTy, MaxPoolOp>)
+    props.dilations = optionalList(b, attrs, "dilations");
+  else
+    props.count_include_pad =
+        b.getBoolAttr(attrs.getBool("count_include_pad", false));
+  return createOp<OpTy>(b, loc, operands, props);
+}
+
+template <typename OpTy>
+FailureOr<SmallVector<Value>> buildArgReduce(OpBuilder &b, Location loc,
+                                             ValueRange operands,
+                                             const NodeAttrs &attrs) {
+  typename OpTy::Properties props;
+  props.axis = b.getI64IntegerAttr(attrs.getInt("axis", 0));
+  props.keepdims = b.getBoolAttr(attrs.getBool("keepdims", true));
+  return createOp<OpTy>(b, loc, operands, props);
+}
+
+template <typename OpTy>
+FailureOr<SmallVector<Value>> buildNorm(OpBuilder &b, Location loc,
+                                        ValueRange operands,
+                                        const NodeAttrs &attrs) {
+  typename OpTy::Properties props;
+  props.epsilon = b.getF64FloatAttr(attrs.getFloat("epsilon").value_or(1e-5));
+  if constexpr (std::is_same_v<OpTy, LayerNormOp>)
+    props.axis = b.getI64IntegerAttr(attrs.getInt("axis", -1));
+  return createOp<OpTy>(b, loc, operands, props);
+}
+
 constexpr AttrSpec kMatmulAttrs[] = {{"transpose_a", AttrKind::Bool, false},
                                      {"transpose_b", AttrKind::Bool, false}};
 constexpr AttrSpec kReduceAttrs[] = {{"axes", AttrKind::IntOrIntList, false},
                                      {"keepdims", AttrKind::Bool, false}};
 constexpr AttrSpec kSoftmaxAttrs[] = {{"axis", AttrKind::Int, false}};
+constexpr AttrSpec kConvAttrs[] = {{"strides", AttrKind::IntList, false},
+                                   {"pads", AttrKind::IntList, false},
+                                   {"dilations", AttrKind::IntList, false},
+                                   {"groups", AttrKind::Int, false},
+                                   {"auto_pad", AttrKind::String, false}};
+constexpr AttrSpec kConvTransposeAttrs[] = {
+    {"strides", AttrKind::IntList, false},
+    {"pads", AttrKind::IntList, false},
+    {"dilations", AttrKind::IntList, false},
+    {"output_padding", AttrKind::IntList, false},
+    {"groups", AttrKind::Int, false},
+    {"auto_pad", AttrKind::String, false}};
+constexpr AttrSpec kMaxPoolAttrs[] = {{"kernel", AttrKind::IntList, true},
+                                      {"strides", AttrKind::IntList, false},
+                                      {"pads", AttrKind::IntList, false},
+                                      {"dilations", AttrKind::IntList, false},
+                                      {"ceil_mode", AttrKind::Bool, false}};
+constexpr AttrSpec kAvgPoolAttrs[] = {
+    {"kernel", AttrKind::IntList, true},
+    {"strides", AttrKind::IntList, false},
+    {"pads", AttrKind::IntList, false},
+    {"ceil_mode", AttrKind::Bool, false},
+    {"count_include_pad", AttrKind::Bool, false}};
+constexpr AttrSpec kArgReduceAttrs[] = {{"axis", AttrKind::Int, false},
+                                        {"keepdims", AttrKind::Bool, false}};
+constexpr AttrSpec kLayerNormAttrs[] = {{"axis", AttrKind::Int, false},
+                                        {"epsilon", AttrKind::Float, false}};
+constexpr AttrSpec kBatchNormAttrs[] = {{"epsilon", AttrKind::Float, false}};
 
 const OpSpec kOps[] = {
     {"matmul", 2, 2, kMatmulAttrs, DtypeRule::SameOperands, buildMatmul},
@@ -57,7 +161,29 @@ const OpSpec kOps[] = {
      buildReduce<ReduceMeanOp>},
     {"reduce_max", 1, 1, kReduceAttrs, DtypeRule::Any,
      buildReduce<ReduceMaxOp>},
+    {"reduce_min", 1, 1, kReduceAttrs, DtypeRule::Any,
+     buildReduce<ReduceMinOp>},
+    {"reduce_prod", 1, 1, kReduceAttrs, DtypeRule::Any,
+     buildReduce<ReduceProdOp>},
     {"softmax", 1, 1, kSoftmaxAttrs, DtypeRule::Float, buildSoftmax},
+    {"log_softmax", 1, 1, kSoftmaxAttrs, DtypeRule::Float, buildLogSoftmax},
+    {"conv", 2, 3, kConvAttrs, DtypeRule::Float, buildConv<ConvOp>},
+    {"conv_transpose", 2, 3, kConvTransposeAttrs, DtypeRule::Float,
+     buildConv<ConvTransposeOp>},
+    {"max_pool", 1, 1, kMaxPoolAttrs, DtypeRule::Any, buildPool<MaxPoolOp>},
+    {"avg_pool", 1, 1, kAvgPoolAttrs, DtypeRule::Float, buildPool<AvgPoolOp>},
+    {"global_avg_pool", 1, 1, {}, DtypeRule::Float,
+     buildPlain<GlobalAvgPoolOp>},
+    {"global_max_pool", 1, 1, {}, DtypeRule::Any,
+     buildPlain<GlobalMaxPoolOp>},
+    {"argmax", 1, 1, kArgReduceAttrs, DtypeRule::Any,
+     buildArgReduce<ArgMaxOp>},
+    {"argmin", 1, 1, kArgReduceAttrs, DtypeRule::Any,
+     buildArgReduce<ArgMinOp>},
+    {"layer_norm", 3, 3, kLayerNormAttrs, DtypeRule::Float,
+     buildNorm<LayerNormOp>},
+    {"batch_norm", 5, 5, kBatchNormAttrs, DtypeRule::Float,
+     buildNorm<BatchNormOp>},
 };
 } // namespace
 

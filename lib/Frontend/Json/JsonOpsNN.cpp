@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 #include "JsonOps.h"
 
+#include "mlir/IR/TypeUtilities.h"
+
 #include <type_traits>
 
 using namespace mlir;
@@ -81,10 +83,29 @@ FailureOr<SmallVector<Value>> buildConv(OpBuilder &b, Location loc,
   return createOp<OpTy>(b, loc, operands, props);
 }
 
+/// Ops on every numeric dtype but bool (max_pool, argmax, ...): the
+/// importer's dtype rules have no such class, so say it here.
+LogicalResult rejectBool(Location loc, Value x) {
+  if (getElementTypeOrSelf(x.getType()).isInteger(1))
+    return emitError(loc) << "expects a numeric input, got bool";
+  return success();
+}
+
+template <typename OpTy>
+FailureOr<SmallVector<Value>> buildNumeric(OpBuilder &b, Location loc,
+                                           ValueRange operands,
+                                           const NodeAttrs &attrs) {
+  if (failed(rejectBool(loc, operands[0])))
+    return failure();
+  return buildPlain<OpTy>(b, loc, operands, attrs);
+}
+
 template <typename OpTy>
 FailureOr<SmallVector<Value>> buildPool(OpBuilder &b, Location loc,
                                         ValueRange operands,
                                         const NodeAttrs &attrs) {
+  if (failed(rejectBool(loc, operands[0])))
+    return failure();
   typename OpTy::Properties props;
   props.kernel = optionalList(b, attrs, "kernel");
   props.strides = optionalList(b, attrs, "strides");
@@ -102,6 +123,8 @@ template <typename OpTy>
 FailureOr<SmallVector<Value>> buildArgReduce(OpBuilder &b, Location loc,
                                              ValueRange operands,
                                              const NodeAttrs &attrs) {
+  if (failed(rejectBool(loc, operands[0])))
+    return failure();
   typename OpTy::Properties props;
   props.axis = b.getI64IntegerAttr(attrs.getInt("axis", 0));
   props.keepdims = b.getBoolAttr(attrs.getBool("keepdims", true));
@@ -175,7 +198,7 @@ const OpSpec kOps[] = {
     {"global_avg_pool", 1, 1, {}, DtypeRule::Float,
      buildPlain<GlobalAvgPoolOp>},
     {"global_max_pool", 1, 1, {}, DtypeRule::Any,
-     buildPlain<GlobalMaxPoolOp>},
+     buildNumeric<GlobalMaxPoolOp>},
     {"argmax", 1, 1, kArgReduceAttrs, DtypeRule::Any,
      buildArgReduce<ArgMaxOp>},
     {"argmin", 1, 1, kArgReduceAttrs, DtypeRule::Any,

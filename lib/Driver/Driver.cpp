@@ -5,7 +5,11 @@
 #include "kiln/Frontend/JsonImporter.h"
 #include "kiln/Pipelines/Pipelines.h"
 
+#include "dialects/kiln/IR/KilnOps.h"
+
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
@@ -17,6 +21,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
+
+#include <map>
 
 using namespace mlir;
 using namespace mlir::kiln;
@@ -74,6 +80,176 @@ OwningOpRef<ModuleOp> Session::loadGraph(StringRef path) {
   emitError(loc) << "unrecognised graph file extension '" << ext
                  << "' (expected .json or .mlir)";
   return nullptr;
+}
+
+//===----------------------------------------------------------------------===//
+// --shape: pinning input dimensions
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct ShapePin {
+  std::string spec, name;
+  SmallVector<int64_t> dims;
+};
+
+LogicalResult shapeError(StringRef spec, const Twine &message) {
+  llvm::errs() << "error: --shape " << spec << ": " << message << "\n";
+  return failure();
+}
+
+FailureOr<ShapePin> parseShapePin(StringRef spec) {
+  auto [name, list] = spec.split('=');
+  if (!spec.contains('=') || name.empty())
+    return shapeError(spec, "expected NAME=D0,D1,... (NAME= for a scalar)");
+  ShapePin pin{spec.str(), name.str(), {}};
+  if (list.trim().empty())
+    return pin;
+  SmallVector<StringRef> parts;
+  list.split(parts, ',');
+  for (StringRef part : parts) {
+    int64_t d;
+    if (part.trim().getAsInteger(10, d) || d < 0)
+      return shapeError(spec, "dimension '" + part +
+                                  "' is not a non-negative integer");
+    pin.dims.push_back(d);
+  }
+  return pin;
+}
+
+/// The user-facing name of argument `i`.
+std::string argName(func::FuncOp graph, unsigned i) {
+  if (auto name = graph.getArgAttrOfType<StringAttr>(i, kNameAttr))
+    return name.str();
+  return "arg" + std::to_string(i);
+}
+
+/// Recomputes the result types of the graph's ops, in order, from their
+/// operands: each op's own inference, or its operand's shape for ops that
+/// keep it. Ops with neither (constants) keep their types.
+LogicalResult reinferTypes(func::FuncOp graph) {
+  MLIRContext *ctx = graph.getContext();
+  for (Operation &op : graph.getBody().front()) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      graph.setType(FunctionType::get(ctx, graph.getArgumentTypes(),
+                                      ret.getOperandTypes()));
+      continue;
+    }
+    SmallVector<Type> types;
+    if (auto iface = dyn_cast<InferTypeOpInterface>(op)) {
+      if (failed(iface.inferReturnTypes(
+              ctx, op.getLoc(), op.getOperands(), op.getRawDictionaryAttrs(),
+              op.getPropertiesStorage(), op.getRegions(), types)))
+        return failure();
+    } else if ((op.hasTrait<SameSymbolicShape>() ||
+                op.hasTrait<OpTrait::SameOperandsAndResultType>()) &&
+               op.getNumOperands() > 0) {
+      auto in = dyn_cast<RankedTensorType>(op.getOperand(0).getType());
+      for (Type t : op.getResultTypes()) {
+        auto rt = dyn_cast<RankedTensorType>(t);
+        types.push_back(in && rt ? RankedTensorType::get(in.getShape(),
+                                                         rt.getElementType())
+                                 : t);
+      }
+    } else {
+      continue;
+    }
+    for (auto [v, t] : llvm::zip(op.getResults(), types))
+      v.setType(t);
+  }
+  return success();
+}
+
+} // namespace
+
+LogicalResult mlir::kiln::applyShapePins(func::FuncOp graph,
+                                         ArrayRef<std::string> specs) {
+  if (specs.empty())
+    return success();
+  MLIRContext *ctx = graph.getContext();
+  // Symbol -> (size, the pin that set it).
+  std::map<std::string, std::pair<int64_t, std::string>> symbols;
+  std::map<unsigned, SmallVector<int64_t>> direct; // args without kiln.dims
+  for (const std::string &spec : specs) {
+    FailureOr<ShapePin> pin = parseShapePin(spec);
+    if (failed(pin))
+      return failure();
+    std::optional<unsigned> arg;
+    for (unsigned i = 0; i < graph.getNumArguments(); ++i)
+      if (argName(graph, i) == pin->name)
+        arg = i;
+    if (!arg) {
+      std::string names;
+      for (unsigned i = 0; i < graph.getNumArguments(); ++i)
+        names += (i ? ", " : "") + argName(graph, i);
+      return shapeError(spec, "unknown input '" + pin->name + "' (inputs: " +
+                                  (names.empty() ? "none" : names) + ")");
+    }
+    auto type = cast<RankedTensorType>(graph.getArgument(*arg).getType());
+    if (type.getRank() != (int64_t)pin->dims.size())
+      return shapeError(spec, "input '" + pin->name + "' has rank " +
+                                  Twine(type.getRank()) + ", got " +
+                                  Twine(pin->dims.size()) + " dimensions");
+    auto dims = graph.getArgAttrOfType<ArrayAttr>(*arg, kDimsAttr);
+    for (auto [i, d] : llvm::enumerate(pin->dims)) {
+      int64_t have = type.getDimSize(i);
+      if (!ShapedType::isDynamic(have)) {
+        if (have != d)
+          return shapeError(spec, "dimension " + Twine(i) + " of input '" +
+                                      pin->name + "' is " + Twine(have) +
+                                      ", not " + Twine(d));
+        continue;
+      }
+      auto sym = dims && (int64_t)dims.size() == type.getRank()
+                     ? dyn_cast<StringAttr>(dims[i])
+                     : StringAttr();
+      if (!sym) {
+        direct[*arg] = pin->dims;
+        continue;
+      }
+      auto [it, inserted] =
+          symbols.try_emplace(sym.str(), d, pin->spec);
+      if (!inserted && it->second.first != d)
+        return shapeError(spec, "symbol '" + sym.str() + "' is " + Twine(d) +
+                                    " here but " + Twine(it->second.first) +
+                                    " in --shape " + it->second.second);
+    }
+  }
+  // Every input dimension with a pinned symbol becomes static.
+  Builder b(ctx);
+  for (unsigned i = 0; i < graph.getNumArguments(); ++i) {
+    BlockArgument arg = graph.getArgument(i);
+    auto type = cast<RankedTensorType>(arg.getType());
+    auto dims = graph.getArgAttrOfType<ArrayAttr>(i, kDimsAttr);
+    SmallVector<int64_t> shape(type.getShape());
+    SmallVector<Attribute> newDims;
+    if (dims && (int64_t)dims.size() == type.getRank())
+      newDims.assign(dims.begin(), dims.end());
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (!type.isDynamicDim(d))
+        continue;
+      std::optional<int64_t> size;
+      if (auto it = direct.find(i); it != direct.end())
+        size = it->second[d];
+      else if (!newDims.empty())
+        if (auto sym = dyn_cast<StringAttr>(newDims[d]))
+          if (auto s = symbols.find(sym.str()); s != symbols.end())
+            size = s->second.first;
+      if (!size)
+        continue;
+      shape[d] = *size;
+      if (!newDims.empty())
+        newDims[d] = b.getI64IntegerAttr(*size);
+    }
+    arg.setType(RankedTensorType::get(shape, type.getElementType()));
+    if (!newDims.empty())
+      graph.setArgAttr(i, kDimsAttr, b.getArrayAttr(newDims));
+  }
+  graph.setType(FunctionType::get(ctx, graph.getArgumentTypes(),
+                                  graph.getResultTypes()));
+  if (failed(reinferTypes(graph)))
+    return failure();
+  return mlir::verify(graph);
 }
 
 //===----------------------------------------------------------------------===//
@@ -243,7 +419,8 @@ int Compilation::run() {
   OwningOpRef<ModuleOp> module = session.loadGraph(options.input);
   if (!module)
     return 1;
-  if (failed(findGraph(*module)))
+  FailureOr<func::FuncOp> graph = findGraph(*module);
+  if (failed(graph) || failed(applyShapePins(*graph, options.shapes)))
     return 1;
   CpuPipelineOptions pipelineOpts;
   if (failed(runPasses(*module, [&](OpPassManager &pm) {
@@ -281,8 +458,10 @@ int mlir::kiln::compileCommand(const CompileOptions &options) {
 }
 
 int mlir::kiln::compileToSharedObject(const std::string &input,
-                                      const std::string &output) {
+                                      const std::string &output,
+                                      const std::vector<std::string> &shapes) {
   CompileOptions options;
+  options.shapes = shapes;
   options.input = input;
   options.output = output;
   options.emit = EmitKind::Shared;

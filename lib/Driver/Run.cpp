@@ -243,6 +243,9 @@ int mlir::kiln::runCommand(const RunOptions &options) {
   if (failed(readInputs(options.inputs, files)))
     return 1;
   const std::string &target = options.artifactOrGraph;
+  if (!options.shapes.empty() && (options.eager || !isGraphFile(target)))
+    return fail("--shape applies when a graph is compiled, not to " +
+                std::string(options.eager ? "--eager" : "an artifact"));
   if (options.eager) {
     if (!isGraphFile(target))
       return fail("--eager needs a graph (.json or .mlir), not '" + target +
@@ -257,7 +260,7 @@ int mlir::kiln::runCommand(const RunOptions &options) {
   if (llvm::sys::fs::createTemporaryFile("kiln-run", "so", tmp))
     return fail("cannot create a temporary file");
   llvm::scope_exit remove([&] { llvm::sys::fs::remove(tmp); });
-  if (compileToSharedObject(target, std::string(tmp)) != 0)
+  if (compileToSharedObject(target, std::string(tmp), options.shapes) != 0)
     return 1;
   return runArtifact(std::string(tmp), options, files);
 }

@@ -36,6 +36,8 @@ int main(int argc, char **argv) {
   cc->add_option("--print-ir-after", compile.printIrAfter,
                  "Print the IR after the named pass (stderr)");
   cc->add_flag("--timing", compile.timing, "Print a per-pass time table");
+  cc->add_option("--shape", compile.shapes,
+                 "NAME=D0,D1,...: pin an input's dimensions (repeatable)");
 
   RunOptions run;
   CLI::App *rc = app.add_subcommand(
@@ -43,6 +45,9 @@ int main(int argc, char **argv) {
   rc->add_option("ARTIFACT_OR_GRAPH", run.artifactOrGraph)->required();
   rc->add_option("--input", run.inputs, "NAME=FILE.npy (repeatable)");
   rc->add_option("--output-dir", run.outputDir, "Where outputs are written");
+  rc->add_option("--shape", run.shapes,
+                 "NAME=D0,D1,...: pin an input's dimensions when compiling a "
+                 "graph (repeatable)");
   rc->add_flag("--eager", run.eager,
                "Interpret the graph op by op with the reference kernels");
 

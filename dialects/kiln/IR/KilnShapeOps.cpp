@@ -5,6 +5,9 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 
+#include <algorithm>
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::kiln;
 using namespace mlir::kiln::detail;
@@ -199,5 +202,748 @@ BroadcastToOp::inferSymbolicShapes(SymShapeFn shapeOf,
   if (failed(shape))
     return failure();
   results.push_back(std::move(*shape));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Helpers of the ops below
+//===----------------------------------------------------------------------===//
+
+/// Normalizes `axes` against `rank`: in range, not repeated; sorted.
+static FailureOr<SmallVector<int64_t>>
+normalizeAxisList(ArrayRef<int64_t> axes, int64_t rank,
+                  std::optional<Location> loc) {
+  SmallVector<int64_t> result;
+  for (int64_t axis : axes) {
+    auto n = normalizeAxis(axis, rank);
+    if (failed(n))
+      return (void)emitInferError(loc, "axis " + Twine(axis) +
+                                           " is out of range for rank " +
+                                           Twine(rank)),
+             failure();
+    if (llvm::is_contained(result, *n))
+      return (void)emitInferError(loc, "axis " + Twine(axis) + " is repeated"),
+             failure();
+    result.push_back(*n);
+  }
+  llvm::sort(result);
+  return result;
+}
+
+/// A symbolic dimension that cannot be computed at compile time.
+static LogicalResult unrepresentable(Operation *op, const Twine &what) {
+  return op->emitOpError() << what
+                           << "; symbolic dimensions can only be products of "
+                              "input symbols (pin the input's shape with "
+                              "--shape)";
+}
+
+//===----------------------------------------------------------------------===//
+// SqueezeOp / UnsqueezeOp / FlattenOp
+//===----------------------------------------------------------------------===//
+
+static FailureOr<SmallVector<int64_t>>
+squeezedAxes(RankedTensorType xt, std::optional<ArrayRef<int64_t>> axes,
+             std::optional<Location> loc) {
+  SmallVector<int64_t> result;
+  if (!axes) {
+    for (int64_t i = 0; i < xt.getRank(); ++i)
+      if (xt.getDimSize(i) == 1)
+        result.push_back(i);
+    return result;
+  }
+  auto norm = normalizeAxisList(*axes, xt.getRank(), loc);
+  if (failed(norm))
+    return failure();
+  for (int64_t axis : *norm) {
+    int64_t d = xt.getDimSize(axis);
+    if (d != 1)
+      return (void)emitInferError(
+                 loc, "cannot squeeze dimension " + Twine(axis) + " of " +
+                          shapeStr(xt.getShape()) + ": its size is " +
+                          (ShapedType::isDynamic(d) ? Twine("dynamic")
+                                                    : Twine(d)) +
+                          ", not 1"),
+             failure();
+  }
+  return norm;
+}
+
+LogicalResult SqueezeOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  RankedTensorType xt = tensorOf(adaptor.getX());
+  auto axes = squeezedAxes(xt, adaptor.getAxes(), loc);
+  if (failed(axes))
+    return failure();
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < xt.getRank(); ++i)
+    if (!llvm::is_contained(*axes, i))
+      shape.push_back(xt.getDimSize(i));
+  inferred.push_back(RankedTensorType::get(shape, xt.getElementType()));
+  return success();
+}
+
+SmallVector<int64_t> SqueezeOp::getSqueezedAxes() {
+  return *squeezedAxes(getX().getType(), getAxes(), std::nullopt);
+}
+
+LogicalResult
+SqueezeOp::inferSymbolicShapes(SymShapeFn shapeOf,
+                               SmallVectorImpl<SymShape> &results) {
+  SmallVector<int64_t> axes = getSqueezedAxes();
+  SymShape r;
+  for (auto [i, d] : llvm::enumerate(shapeOf(getX())))
+    if (!llvm::is_contained(axes, (int64_t)i))
+      r.push_back(d);
+  results.push_back(std::move(r));
+  return success();
+}
+
+static FailureOr<SmallVector<int64_t>>
+insertedAxes(int64_t inRank, ArrayRef<int64_t> axes,
+             std::optional<Location> loc) {
+  return normalizeAxisList(axes, inRank + (int64_t)axes.size(), loc);
+}
+
+LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  RankedTensorType xt = tensorOf(adaptor.getX());
+  auto axes = insertedAxes(xt.getRank(), adaptor.getAxes(), loc);
+  if (failed(axes))
+    return failure();
+  SmallVector<int64_t> shape;
+  int64_t next = 0;
+  for (int64_t i = 0; i < xt.getRank() + (int64_t)axes->size(); ++i)
+    shape.push_back(llvm::is_contained(*axes, i) ? 1
+                                                  : xt.getDimSize(next++));
+  inferred.push_back(RankedTensorType::get(shape, xt.getElementType()));
+  return success();
+}
+
+SmallVector<int64_t> UnsqueezeOp::getInsertedAxes() {
+  return *insertedAxes(getX().getType().getRank(), getAxes(), std::nullopt);
+}
+
+LogicalResult
+UnsqueezeOp::inferSymbolicShapes(SymShapeFn shapeOf,
+                                 SmallVectorImpl<SymShape> &results) {
+  SmallVector<int64_t> axes = getInsertedAxes();
+  const SymShape &in = shapeOf(getX());
+  SymShape r;
+  size_t next = 0;
+  for (size_t i = 0; i < in.size() + axes.size(); ++i)
+    r.push_back(llvm::is_contained(axes, (int64_t)i) ? SymDim::constant(1)
+                                                      : in[next++]);
+  results.push_back(std::move(r));
+  return success();
+}
+
+static FailureOr<int64_t> flattenAxis(int64_t axis, int64_t rank,
+                                      std::optional<Location> loc) {
+  if (axis < -rank || axis > rank)
+    return (void)emitInferError(loc, "axis " + Twine(axis) +
+                                         " is out of range [" + Twine(-rank) +
+                                         ", " + Twine(rank) + "]"),
+           failure();
+  return axis < 0 ? axis + rank : axis;
+}
+
+LogicalResult FlattenOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  RankedTensorType xt = tensorOf(adaptor.getX());
+  auto axis = flattenAxis(adaptor.getAxis(), xt.getRank(), loc);
+  if (failed(axis))
+    return failure();
+  auto product = [&](int64_t lo, int64_t hi) {
+    int64_t p = 1;
+    for (int64_t i = lo; i < hi; ++i) {
+      if (xt.isDynamicDim(i))
+        return ShapedType::kDynamic;
+      p *= xt.getDimSize(i);
+    }
+    return p;
+  };
+  // A static 0 makes the product 0 whatever the dynamic dims are.
+  auto hasZero = [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i)
+      if (xt.getDimSize(i) == 0)
+        return true;
+    return false;
+  };
+  int64_t outer = hasZero(0, *axis) ? 0 : product(0, *axis);
+  int64_t inner =
+      hasZero(*axis, xt.getRank()) ? 0 : product(*axis, xt.getRank());
+  inferred.push_back(
+      RankedTensorType::get({outer, inner}, xt.getElementType()));
+  return success();
+}
+
+int64_t FlattenOp::getNormalizedAxis() {
+  return *flattenAxis(getAxis(), getX().getType().getRank(), std::nullopt);
+}
+
+LogicalResult
+FlattenOp::inferSymbolicShapes(SymShapeFn shapeOf,
+                               SmallVectorImpl<SymShape> &results) {
+  ArrayRef<SymDim> in = shapeOf(getX());
+  int64_t axis = getNormalizedAxis();
+  results.push_back(
+      {symProduct(in.take_front(axis)), symProduct(in.drop_front(axis))});
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ConcatOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  ValueRange inputs = adaptor.getInputs();
+  if (inputs.empty())
+    return emitInferError(loc, "needs at least one input");
+  RankedTensorType first = tensorOf(inputs[0]);
+  int64_t rank = first.getRank();
+  auto axis = normalizeAxis(adaptor.getAxis(), rank);
+  if (failed(axis))
+    return emitInferError(loc, "axis " + Twine((int64_t)adaptor.getAxis()) +
+                                   " is out of range for rank " + Twine(rank));
+  SmallVector<int64_t> shape(first.getShape());
+  for (auto [k, v] : llvm::enumerate(inputs.drop_front())) {
+    RankedTensorType t = tensorOf(v);
+    if (t.getElementType() != first.getElementType())
+      return emitInferError(loc, "input " + Twine(k + 1) +
+                                     " has a different dtype than input 0");
+    if (t.getRank() != rank)
+      return emitInferError(loc, "input " + Twine(k + 1) + " has rank " +
+                                     Twine(t.getRank()) + ", input 0 has " +
+                                     Twine(rank));
+    for (int64_t i = 0; i < rank; ++i) {
+      int64_t d = t.getDimSize(i);
+      if (i == *axis) {
+        shape[i] = ShapedType::isDynamic(d) || ShapedType::isDynamic(shape[i])
+                       ? ShapedType::kDynamic
+                       : shape[i] + d;
+      } else if (ShapedType::isDynamic(shape[i])) {
+        shape[i] = d;
+      } else if (!ShapedType::isDynamic(d) && d != shape[i]) {
+        return emitInferError(loc, "input " + Twine(k + 1) + " has shape " +
+                                       shapeStr(t.getShape()) +
+                                       ", input 0 has " +
+                                       shapeStr(first.getShape()) +
+                                       "; only dimension " + Twine(*axis) +
+                                       " may differ");
+      }
+    }
+  }
+  inferred.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+int64_t ConcatOp::getNormalizedAxis() {
+  return *normalizeAxis(getAxis(),
+                        cast<RankedTensorType>(getInputs()[0].getType())
+                            .getRank());
+}
+
+LogicalResult
+ConcatOp::inferSymbolicShapes(SymShapeFn shapeOf,
+                              SmallVectorImpl<SymShape> &results) {
+  int64_t axis = getNormalizedAxis();
+  SymShape r = shapeOf(getInputs()[0]);
+  // The concatenated dimension is a sum, which a SymDim (a product) holds
+  // only when every non-zero term has the same symbols: N + 2*N = 3*N.
+  std::optional<SymDim> sum;
+  for (auto [k, v] : llvm::enumerate(getInputs())) {
+    const SymShape &s = shapeOf(v);
+    for (size_t i = 0; i < s.size(); ++i)
+      if ((int64_t)i != axis && s[i] != r[i])
+        return emitOpError("dimension ")
+               << i << " of input " << k << " is " << s[i].str()
+               << " and of input 0 " << r[i].str()
+               << "; they are not provably equal";
+    const SymDim &d = s[axis];
+    if (d.factor == 0)
+      continue;
+    if (!sum)
+      sum = d;
+    else if (sum->symbols == d.symbols)
+      sum->factor += d.factor;
+    else
+      return unrepresentable(*this, "the concatenated dimension is the sum " +
+                                        sum->str() + " + " + d.str());
+  }
+  r[axis] = sum ? *sum : SymDim::constant(0);
+  results.push_back(std::move(r));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SplitOp
+//===----------------------------------------------------------------------===//
+
+/// The part sizes of a split of `dim` (kDynamic where unknown).
+static FailureOr<SmallVector<int64_t>>
+splitSizes(int64_t dim, std::optional<ArrayRef<int64_t>> sizes,
+           std::optional<int64_t> numOutputs, std::optional<Location> loc) {
+  if (sizes) {
+    if (sizes->empty())
+      return (void)emitInferError(loc, "sizes is empty"), failure();
+    if (numOutputs && *numOutputs != (int64_t)sizes->size())
+      return (void)emitInferError(loc, "num_outputs is " + Twine(*numOutputs) +
+                                           " but sizes has " +
+                                           Twine(sizes->size()) + " entries"),
+             failure();
+    int64_t total = 0;
+    for (int64_t s : *sizes) {
+      if (s < 0)
+        return (void)emitInferError(loc, "negative split size " + Twine(s)),
+               failure();
+      total += s;
+    }
+    if (!ShapedType::isDynamic(dim) && total != dim)
+      return (void)emitInferError(loc, "split sizes sum to " + Twine(total) +
+                                           " but the dimension is " +
+                                           Twine(dim)),
+             failure();
+    return SmallVector<int64_t>(*sizes);
+  }
+  if (!numOutputs || *numOutputs < 1)
+    return (void)emitInferError(loc, "needs sizes or num_outputs >= 1"),
+           failure();
+  if (ShapedType::isDynamic(dim))
+    return SmallVector<int64_t>(*numOutputs, ShapedType::kDynamic);
+  if (dim % *numOutputs != 0)
+    return (void)emitInferError(loc, "dimension of size " + Twine(dim) +
+                                         " does not split into " +
+                                         Twine(*numOutputs) + " equal parts"),
+           failure();
+  return SmallVector<int64_t>(*numOutputs, dim / *numOutputs);
+}
+
+LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  RankedTensorType xt = tensorOf(adaptor.getX());
+  auto axis = normalizeAxis(adaptor.getAxis(), xt.getRank());
+  if (failed(axis))
+    return emitInferError(loc, "axis " + Twine((int64_t)adaptor.getAxis()) +
+                                   " is out of range for rank " +
+                                   Twine(xt.getRank()));
+  std::optional<int64_t> numOutputs;
+  if (auto n = adaptor.getNumOutputsAttr())
+    numOutputs = n.getInt();
+  auto sizes =
+      splitSizes(xt.getDimSize(*axis), adaptor.getSizes(), numOutputs, loc);
+  if (failed(sizes))
+    return failure();
+  for (int64_t s : *sizes) {
+    SmallVector<int64_t> shape(xt.getShape());
+    shape[*axis] = s;
+    inferred.push_back(RankedTensorType::get(shape, xt.getElementType()));
+  }
+  return success();
+}
+
+int64_t SplitOp::getNormalizedAxis() {
+  return *normalizeAxis(getAxis(), getX().getType().getRank());
+}
+
+LogicalResult SplitOp::inferSymbolicShapes(SymShapeFn shapeOf,
+                                           SmallVectorImpl<SymShape> &results) {
+  const SymShape &in = shapeOf(getX());
+  int64_t axis = getNormalizedAxis();
+  const SymDim &d = in[axis];
+  SmallVector<SymDim> parts;
+  if (auto sizes = getSizes()) {
+    int64_t total = 0;
+    for (int64_t s : *sizes) {
+      total += s;
+      parts.push_back(SymDim::constant(s));
+    }
+    if (d != SymDim::constant(total))
+      return emitOpError("split sizes sum to ")
+             << total << " but the dimension is " << d.str();
+  } else {
+    int64_t n = getNumResults();
+    auto part = d.divide(SymDim::constant(n));
+    if (!part)
+      return unrepresentable(*this, "dimension " + d.str() +
+                                        " does not provably split into " +
+                                        Twine(n) + " equal parts");
+    parts.assign(n, *part);
+  }
+  for (const SymDim &p : parts) {
+    SymShape r = in;
+    r[axis] = p;
+    results.push_back(std::move(r));
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SliceOp
+//===----------------------------------------------------------------------===//
+
+/// Per-dimension starts, ends, steps from the attributes; checks them.
+static LogicalResult sliceSpec(int64_t rank, ArrayRef<int64_t> starts,
+                               ArrayRef<int64_t> ends,
+                               std::optional<ArrayRef<int64_t>> axes,
+                               std::optional<ArrayRef<int64_t>> steps,
+                               std::optional<Location> loc,
+                               SmallVectorImpl<int64_t> &s,
+                               SmallVectorImpl<int64_t> &e,
+                               SmallVectorImpl<int64_t> &k) {
+  size_t n = starts.size();
+  if (ends.size() != n)
+    return emitInferError(loc, "starts has " + Twine(n) + " entries, ends " +
+                                   Twine(ends.size()));
+  if (axes && axes->size() != n)
+    return emitInferError(loc, "starts has " + Twine(n) + " entries, axes " +
+                                   Twine(axes->size()));
+  if (steps && steps->size() != n)
+    return emitInferError(loc, "starts has " + Twine(n) + " entries, steps " +
+                                   Twine(steps->size()));
+  SmallVector<int64_t> dims;
+  if (axes) {
+    // The order of `axes` is free; only repeats and range are checked.
+    for (int64_t a : *axes) {
+      auto d = normalizeAxis(a, rank);
+      if (failed(d))
+        return emitInferError(loc, "axis " + Twine(a) +
+                                       " is out of range for rank " +
+                                       Twine(rank));
+      if (llvm::is_contained(dims, *d))
+        return emitInferError(loc, "axis " + Twine(a) + " is repeated");
+      dims.push_back(*d);
+    }
+  } else {
+    if ((int64_t)n > rank)
+      return emitInferError(loc, "starts has " + Twine(n) +
+                                     " entries for rank " + Twine(rank));
+    for (size_t i = 0; i < n; ++i)
+      dims.push_back(i);
+  }
+  s.assign(rank, 0);
+  e.assign(rank, INT64_MAX);
+  k.assign(rank, 1);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t step = steps ? (*steps)[i] : 1;
+    if (step == 0)
+      return emitInferError(loc, "steps must not be 0");
+    if (step == INT64_MIN)
+      return emitInferError(loc, "step " + Twine(step) + " is out of range");
+    s[dims[i]] = starts[i];
+    e[dims[i]] = ends[i];
+    k[dims[i]] = step;
+  }
+  return success();
+}
+
+/// ONNX's clamping of one dimension of size `d`: the first index and the
+/// number of elements taken.
+static std::pair<int64_t, int64_t> sliceDim(int64_t d, int64_t start,
+                                            int64_t end, int64_t step) {
+  if (d == 0)
+    return {0, 0};
+  if (start < 0)
+    start += d;
+  if (end < 0)
+    end += d;
+  if (step > 0) {
+    start = std::clamp<int64_t>(start, 0, d);
+    end = std::clamp<int64_t>(end, 0, d);
+    return {start, end > start ? (end - start - 1) / step + 1 : 0};
+  }
+  start = std::clamp<int64_t>(start, 0, d - 1);
+  end = std::clamp<int64_t>(end, -1, d - 1);
+  return {start, start > end ? (start - end - 1) / -step + 1 : 0};
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  RankedTensorType xt = tensorOf(adaptor.getX());
+  SmallVector<int64_t> s, e, k;
+  if (failed(sliceSpec(xt.getRank(), adaptor.getStarts(), adaptor.getEnds(),
+                       adaptor.getAxes(), adaptor.getSteps(), loc, s, e, k)))
+    return failure();
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < xt.getRank(); ++i) {
+    int64_t d = xt.getDimSize(i);
+    shape.push_back(ShapedType::isDynamic(d) ? ShapedType::kDynamic
+                                             : sliceDim(d, s[i], e[i], k[i])
+                                                   .second);
+  }
+  inferred.push_back(RankedTensorType::get(shape, xt.getElementType()));
+  return success();
+}
+
+void SliceOp::getPerDimension(SmallVectorImpl<int64_t> &starts,
+                              SmallVectorImpl<int64_t> &ends,
+                              SmallVectorImpl<int64_t> &steps) {
+  (void)sliceSpec(getX().getType().getRank(), getStarts(), getEnds(),
+                  getAxes(), getSteps(), std::nullopt, starts, ends, steps);
+}
+
+/// Whether a slice takes a whole dimension of any size, in order or
+/// reversed. Bounds this far out cannot be real sizes.
+static bool takesWholeDimension(int64_t start, int64_t end, int64_t step) {
+  constexpr int64_t kFar = int64_t(1) << 62;
+  if (step == 1)
+    return (start == 0 || start <= -kFar) && end >= kFar;
+  if (step == -1)
+    return (start == -1 || start >= kFar) && end <= -kFar;
+  return false;
+}
+
+LogicalResult SliceOp::inferSymbolicShapes(SymShapeFn shapeOf,
+                                           SmallVectorImpl<SymShape> &results) {
+  const SymShape &in = shapeOf(getX());
+  SmallVector<int64_t> s, e, k;
+  getPerDimension(s, e, k);
+  SymShape r;
+  for (auto [i, d] : llvm::enumerate(in)) {
+    if (d.isStatic()) {
+      r.push_back(SymDim::constant(sliceDim(d.factor, s[i], e[i], k[i]).second));
+    } else if (takesWholeDimension(s[i], e[i], k[i])) {
+      r.push_back(d);
+    } else {
+      return unrepresentable(*this, "slicing dimension " + Twine(i) +
+                                        " of size " + d.str() + " from " +
+                                        Twine(s[i]) + " to " + Twine(e[i]) +
+                                        " by " + Twine(k[i]) +
+                                        " gives a size that depends on " +
+                                        d.str());
+    }
+  }
+  results.push_back(std::move(r));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// GatherOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  RankedTensorType xt = tensorOf(adaptor.getX());
+  auto it = dyn_cast<RankedTensorType>(adaptor.getIndices().getType());
+  if (!it || !(it.getElementType().isSignlessInteger(32) ||
+               it.getElementType().isSignlessInteger(64)))
+    return emitInferError(loc, "indices must be i32 or i64");
+  auto axis = normalizeAxis(adaptor.getAxis(), xt.getRank());
+  if (failed(axis))
+    return emitInferError(loc, "axis " + Twine((int64_t)adaptor.getAxis()) +
+                                   " is out of range for rank " +
+                                   Twine(xt.getRank()));
+  SmallVector<int64_t> shape(xt.getShape().take_front(*axis));
+  llvm::append_range(shape, it.getShape());
+  llvm::append_range(shape, xt.getShape().drop_front(*axis + 1));
+  inferred.push_back(RankedTensorType::get(shape, xt.getElementType()));
+  return success();
+}
+
+int64_t GatherOp::getNormalizedAxis() {
+  return *normalizeAxis(getAxis(), getX().getType().getRank());
+}
+
+LogicalResult GatherOp::inferSymbolicShapes(SymShapeFn shapeOf,
+                                            SmallVectorImpl<SymShape> &results) {
+  ArrayRef<SymDim> in = shapeOf(getX());
+  int64_t axis = getNormalizedAxis();
+  SymShape r(in.take_front(axis));
+  llvm::append_range(r, shapeOf(getIndices()));
+  llvm::append_range(r, in.drop_front(axis + 1));
+  results.push_back(std::move(r));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// PadOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PadOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &inferred) {
+  RankedTensorType xt = tensorOf(adaptor.getX());
+  int64_t rank = xt.getRank();
+  ArrayRef<int64_t> pads = adaptor.getPads();
+  if ((int64_t)pads.size() != 2 * rank)
+    return emitInferError(loc, "pads has " + Twine(pads.size()) +
+                                   " entries; rank " + Twine(rank) +
+                                   " needs " + Twine(2 * rank) +
+                                   " (begins, then ends)");
+  StringRef mode = adaptor.getMode();
+  if (mode != "constant" && mode != "reflect" && mode != "edge")
+    return emitInferError(loc, "unknown mode '" + mode +
+                                   "' (expected constant, reflect or edge)");
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t b = pads[i], e = pads[rank + i], d = xt.getDimSize(i);
+    if (b < 0 || e < 0)
+      return emitInferError(loc, "pads must not be negative");
+    if (!ShapedType::isDynamic(d)) {
+      if (mode == "reflect" && (b > 0 || e > 0) && (b >= d || e >= d))
+        return emitInferError(loc, "reflect pads of dimension " + Twine(i) +
+                                       " (" + Twine(b) + ", " + Twine(e) +
+                                       ") must be smaller than its size " +
+                                       Twine(d));
+      if (mode == "edge" && (b > 0 || e > 0) && d == 0)
+        return emitInferError(loc, "edge padding of the empty dimension " +
+                                       Twine(i));
+    }
+    shape.push_back(ShapedType::isDynamic(d) ? d : d + b + e);
+  }
+  inferred.push_back(RankedTensorType::get(shape, xt.getElementType()));
+  return success();
+}
+
+LogicalResult PadOp::inferSymbolicShapes(SymShapeFn shapeOf,
+                                         SmallVectorImpl<SymShape> &results) {
+  const SymShape &in = shapeOf(getX());
+  ArrayRef<int64_t> pads = getPads();
+  SymShape r;
+  for (auto [i, d] : llvm::enumerate(in)) {
+    int64_t extra = pads[i] + pads[in.size() + i];
+    if (d.isStatic())
+      r.push_back(SymDim::constant(d.factor + extra));
+    else if (extra == 0)
+      r.push_back(d);
+    else
+      return unrepresentable(*this, "padding dimension " + Twine(i) +
+                                        " of size " + d.str() + " by " +
+                                        Twine(extra) + " gives a sum");
+  }
+  results.push_back(std::move(r));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// TileOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TileOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  RankedTensorType xt = tensorOf(adaptor.getX());
+  ArrayRef<int64_t> repeats = adaptor.getRepeats();
+  if ((int64_t)repeats.size() != xt.getRank())
+    return emitInferError(loc, "repeats has " + Twine(repeats.size()) +
+                                   " entries for rank " + Twine(xt.getRank()));
+  SmallVector<int64_t> shape;
+  for (auto [d, r] : llvm::zip(xt.getShape(), repeats)) {
+    if (r < 0)
+      return emitInferError(loc, "repeats must not be negative");
+    shape.push_back(r == 0 ? 0 : ShapedType::isDynamic(d) ? d : d * r);
+  }
+  inferred.push_back(RankedTensorType::get(shape, xt.getElementType()));
+  return success();
+}
+
+LogicalResult TileOp::inferSymbolicShapes(SymShapeFn shapeOf,
+                                          SmallVectorImpl<SymShape> &results) {
+  SymShape r;
+  for (auto [d, rep] : llvm::zip(shapeOf(getX()), getRepeats()))
+    r.push_back(d * SymDim::constant(rep));
+  results.push_back(std::move(r));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ResizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ResizeOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  RankedTensorType xt = tensorOf(adaptor.getX());
+  int64_t rank = xt.getRank();
+  auto scales = adaptor.getScales();
+  auto sizes = adaptor.getSizes();
+  if (scales.has_value() == sizes.has_value())
+    return emitInferError(loc, "needs exactly one of scales and sizes");
+  size_t n = scales ? scales->size() : sizes->size();
+  if ((int64_t)n != rank)
+    return emitInferError(loc, Twine(scales ? "scales" : "sizes") + " has " +
+                                   Twine(n) + " entries for rank " +
+                                   Twine(rank));
+  StringRef mode = adaptor.getMode();
+  if (mode != "nearest" && mode != "linear")
+    return emitInferError(loc, "unknown mode '" + mode +
+                                   "' (expected nearest or linear)");
+  if (mode == "linear" && !isa<FloatType>(xt.getElementType()))
+    return emitInferError(loc, "linear mode needs a floating-point input");
+  StringRef ct = adaptor.getCoordinateTransformationMode();
+  if (!llvm::is_contained({"half_pixel", "asymmetric", "align_corners",
+                           "pytorch_half_pixel", "tf_half_pixel_for_nearest"},
+                          ct))
+    return emitInferError(
+        loc, "unknown coordinate_transformation_mode '" + ct +
+                 "' (expected half_pixel, asymmetric, align_corners, "
+                 "pytorch_half_pixel or tf_half_pixel_for_nearest)");
+  StringRef nm = adaptor.getNearestMode();
+  if (!llvm::is_contained({"round_prefer_floor", "round_prefer_ceil", "floor",
+                           "ceil"},
+                          nm))
+    return emitInferError(loc, "unknown nearest_mode '" + nm +
+                                   "' (expected round_prefer_floor, "
+                                   "round_prefer_ceil, floor or ceil)");
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t d = xt.getDimSize(i);
+    if (sizes) {
+      if ((*sizes)[i] < 0)
+        return emitInferError(loc, "sizes must not be negative");
+      shape.push_back((*sizes)[i]);
+      continue;
+    }
+    double s = (*scales)[i];
+    if (!(s > 0) || !std::isfinite(s))
+      return emitInferError(loc, "scales must be positive");
+    shape.push_back(ShapedType::isDynamic(d)
+                        ? d
+                        : static_cast<int64_t>(std::floor(d * s)));
+  }
+  inferred.push_back(RankedTensorType::get(shape, xt.getElementType()));
+  return success();
+}
+
+LogicalResult
+ResizeOp::inferSymbolicShapes(SymShapeFn shapeOf,
+                              SmallVectorImpl<SymShape> &results) {
+  SymShape r;
+  for (auto [i, d] : llvm::enumerate(shapeOf(getX()))) {
+    if (auto sizes = getSizes()) {
+      r.push_back(SymDim::constant((*sizes)[i]));
+      continue;
+    }
+    double s = (*getScales())[i];
+    if (d.isStatic()) {
+      r.push_back(
+          SymDim::constant(static_cast<int64_t>(std::floor(d.factor * s))));
+    } else if (s == std::floor(s) && s < double(int64_t(1) << 31)) {
+      r.push_back(d * SymDim::constant(static_cast<int64_t>(s)));
+    } else {
+      return unrepresentable(*this, "scaling dimension " + Twine(i) +
+                                        " of size " + d.str() + " by " +
+                                        std::to_string(s) + " needs a floor");
+    }
+  }
+  results.push_back(std::move(r));
   return success();
 }

@@ -4,6 +4,8 @@
 
 #include "kiln/Target/CPU.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
 #include <string>
 #include <vector>
 
@@ -19,6 +21,7 @@ struct CompileOptions {
   bool printIrAfterAll = false;
   std::vector<std::string> printIrAfter; // pass arguments
   bool timing = false;
+  std::vector<std::string> shapes; // NAME=D0,D1,... (--shape)
 };
 
 struct RunOptions {
@@ -26,7 +29,16 @@ struct RunOptions {
   std::vector<std::string> inputs; // NAME=FILE.npy
   std::string outputDir = ".";
   bool eager = false;
+  std::vector<std::string> shapes; // --shape, for a graph that is compiled
 };
+
+/// `--shape NAME=D0,D1,...`: makes the named inputs' dimensions static (and
+/// every input dimension that shares a pinned symbol), then re-infers the
+/// result types of the graph's ops and the function type. Prints an error
+/// and fails on an unknown input, a rank mismatch, a malformed size, or a
+/// size that contradicts a static dimension or another pin.
+LogicalResult applyShapePins(func::FuncOp graph,
+                             ArrayRef<std::string> specs);
 
 /// `kiln compile`: returns the process exit status (0, or 1 after printing
 /// diagnostics).
@@ -38,8 +50,10 @@ int runCommand(const RunOptions &options);
 /// `kiln inspect`: the signature of a graph or artifact, and a graph's ops.
 int inspectCommand(const std::string &path);
 
-/// Compiles a graph file to a shared object at `output` (for `kiln run`).
-int compileToSharedObject(const std::string &input, const std::string &output);
+/// Compiles a graph file to a shared object at `output` (for `kiln run`),
+/// with `shapes` pinned (`--shape`).
+int compileToSharedObject(const std::string &input, const std::string &output,
+                          const std::vector<std::string> &shapes = {});
 
 } // namespace mlir::kiln
 

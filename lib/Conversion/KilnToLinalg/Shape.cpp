@@ -3,12 +3,112 @@
 
 #include "dialects/kiln/IR/KilnOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 using namespace mlir::kiln;
 using namespace mlir::kiln::detail;
 
 namespace {
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+Value cst(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+Value toIndex(OpBuilder &b, Location loc, OpFoldResult v) {
+  return getValueOrCreateConstantIndexOp(b, loc, v);
+}
+
+/// The size of dimension `i` of `x` as a value.
+Value dimOf(OpBuilder &b, Location loc, Value x, int64_t i) {
+  return toIndex(b, loc, tensor::getMixedSize(b, loc, x, i));
+}
+
+Value clampIndex(OpBuilder &b, Location loc, Value v, Value lo, Value hi) {
+  return arith::MinSIOp::create(b, loc,
+                                arith::MaxSIOp::create(b, loc, v, lo), hi);
+}
+
+/// Sizes of `type` with the dynamic ones taken from `dynamic` (by position).
+SmallVector<OpFoldResult> mixedSizes(OpBuilder &b, RankedTensorType type,
+                                     ArrayRef<Value> dynamic) {
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    sizes.push_back(type.isDynamicDim(i) ? OpFoldResult(dynamic[i])
+                                         : b.getIndexAttr(type.getDimSize(i)));
+  return sizes;
+}
+
+/// `x` with the same elements in the shape `type` whose sizes are `dims`.
+Value reshapeTo(OpBuilder &b, Location loc, Value x, RankedTensorType type,
+                ArrayRef<Value> dims) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  // To or from a scalar (all dims 1): no shape operand needed.
+  if (type.getRank() == 0)
+    return tensor::CollapseShapeOp::create(b, loc, type, x,
+                                           ArrayRef<ReassociationIndices>{});
+  if (xt.getRank() == 0 && type.hasStaticShape())
+    return tensor::ExpandShapeOp::create(b, loc, type, x,
+                                         ArrayRef<ReassociationIndices>{});
+  Value shape = tensor::FromElementsOp::create(
+      b, loc, RankedTensorType::get({(int64_t)dims.size()}, b.getIndexType()),
+      dims);
+  return tensor::ReshapeOp::create(b, loc, type, x, shape);
+}
+
+/// A linalg.generic with no inputs over the result: `body` computes each
+/// element from the output indices (linalg.index).
+Value buildIndexed(OpBuilder &b, Location loc, RankedTensorType type,
+                   ArrayRef<Value> dynamicSizes, ValueRange inputs,
+                   ArrayRef<AffineMap> inputMaps,
+                   function_ref<Value(OpBuilder &, Location, ArrayRef<Value>,
+                                      ValueRange)>
+                       body) {
+  Value init = tensor::EmptyOp::create(b, loc, mixedSizes(b, type, dynamicSizes),
+                                       type.getElementType());
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(type.getRank()));
+  SmallVector<utils::IteratorType> iters(type.getRank(),
+                                         utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{type}, inputs, ValueRange{init}, maps, iters,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        SmallVector<Value> idx;
+        for (int64_t i = 0; i < type.getRank(); ++i)
+          idx.push_back(linalg::IndexOp::create(nb, nloc, i));
+        linalg::YieldOp::create(nb, nloc, body(nb, nloc, idx, args.drop_back()));
+      });
+  return generic.getResult(0);
+}
+
+/// `tensor.extract x[indices]` when `inBounds`, else `fallback`: no read
+/// happens out of bounds (an empty `x` included).
+Value guardedExtract(OpBuilder &b, Location loc, Value x, ValueRange indices,
+                     Value inBounds, Value fallback) {
+  auto ifOp = scf::IfOp::create(
+      b, loc, inBounds,
+      [&](OpBuilder &tb, Location tl) {
+        scf::YieldOp::create(tb, tl,
+                             tensor::ExtractOp::create(tb, tl, x, indices)
+                                 .getResult());
+      },
+      [&](OpBuilder &eb, Location el) {
+        scf::YieldOp::create(eb, el, fallback);
+      });
+  return ifOp.getResult(0);
+}
+
+/// A scalar of element type `t` holding `v` (bool: v != 0).
+Value scalarConstant(OpBuilder &b, Location loc, Type t, double v) {
+  if (t.isInteger(1))
+    return arith::ConstantOp::create(b, loc, t,
+                                     b.getIntegerAttr(t, v != 0 ? 1 : 0));
+  return constantOf(b, loc, t, v);
+}
 
 struct TransposeLowering : public OpConversionPattern<TransposeOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -87,8 +187,556 @@ struct ReshapeLowering : public OpConversionPattern<ReshapeOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// squeeze / unsqueeze / flatten: same elements, new shape
+//===----------------------------------------------------------------------===//
+
+struct SqueezeLowering : public OpConversionPattern<SqueezeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SqueezeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    SmallVector<int64_t> axes = op.getSqueezedAxes();
+    SmallVector<Value> dims;
+    for (int64_t i = 0; i < op.getX().getType().getRank(); ++i)
+      if (!llvm::is_contained(axes, i))
+        dims.push_back(dimOf(rewriter, loc, x, i));
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, x, op.getType(), dims));
+    return success();
+  }
+};
+
+struct UnsqueezeLowering : public OpConversionPattern<UnsqueezeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(UnsqueezeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    SmallVector<int64_t> axes = op.getInsertedAxes();
+    SmallVector<Value> dims;
+    int64_t next = 0;
+    for (int64_t i = 0; i < op.getType().getRank(); ++i)
+      dims.push_back(llvm::is_contained(axes, i) ? cst(rewriter, loc, 1)
+                                                 : dimOf(rewriter, loc, x,
+                                                         next++));
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, x, op.getType(), dims));
+    return success();
+  }
+};
+
+struct FlattenLowering : public OpConversionPattern<FlattenOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(FlattenOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    int64_t axis = op.getNormalizedAxis(), rank = op.getX().getType().getRank();
+    Value outer = cst(rewriter, loc, 1), inner = cst(rewriter, loc, 1);
+    for (int64_t i = 0; i < rank; ++i) {
+      Value &p = i < axis ? outer : inner;
+      p = arith::MulIOp::create(rewriter, loc, p, dimOf(rewriter, loc, x, i));
+    }
+    rewriter.replaceOp(op,
+                       reshapeTo(rewriter, loc, x, op.getType(), {outer, inner}));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// concat / split / slice
+//===----------------------------------------------------------------------===//
+
+/// Each input is inserted into one destination at its running offset.
+struct ConcatLowering : public OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    ValueRange inputs = adaptor.getInputs();
+    RankedTensorType type = op.getType();
+    int64_t axis = op.getNormalizedAxis(), rank = type.getRank();
+    if (inputs.size() == 1) {
+      rewriter.replaceOp(op, inputs[0]);
+      return success();
+    }
+    // Non-axis dims come from input 0 (all equal); the axis dim is the sum.
+    SmallVector<Value> dims;
+    for (int64_t i = 0; i < rank; ++i)
+      dims.push_back(dimOf(rewriter, loc, inputs[0], i));
+    Value total = cst(rewriter, loc, 0);
+    for (Value v : inputs)
+      total = arith::AddIOp::create(rewriter, loc, total,
+                                    dimOf(rewriter, loc, v, axis));
+    dims[axis] = total;
+    Value result = tensor::EmptyOp::create(rewriter, loc,
+                                           mixedSizes(rewriter, type, dims),
+                                           type.getElementType());
+    OpFoldResult offset = rewriter.getIndexAttr(0);
+    for (Value v : inputs) {
+      SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0)),
+          strides(rank, rewriter.getIndexAttr(1));
+      offsets[axis] = offset;
+      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, v);
+      result = tensor::InsertSliceOp::create(rewriter, loc, v, result, offsets,
+                                             sizes, strides);
+      offset = arith::AddIOp::create(rewriter, loc,
+                                     toIndex(rewriter, loc, offset),
+                                     toIndex(rewriter, loc, sizes[axis]))
+                   .getResult();
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// One tensor.extract_slice per result.
+struct SplitLowering : public OpConversionPattern<SplitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SplitOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    int64_t axis = op.getNormalizedAxis(), rank = op.getX().getType().getRank();
+    int64_t n = op.getNumResults();
+    Value part;
+    if (!op.getSizes())
+      part = arith::DivUIOp::create(rewriter, loc, dimOf(rewriter, loc, x, axis),
+                                    cst(rewriter, loc, n));
+    SmallVector<Value> results;
+    Value offset = cst(rewriter, loc, 0);
+    for (int64_t k = 0; k < n; ++k) {
+      auto type = cast<RankedTensorType>(op.getResult(k).getType());
+      Value size = op.getSizes() ? cst(rewriter, loc, (*op.getSizes())[k]) : part;
+      SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0)),
+          strides(rank, rewriter.getIndexAttr(1));
+      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, x);
+      offsets[axis] = offset;
+      // Static sizes stay attributes so that the slice's type is the result's.
+      sizes[axis] = type.isDynamicDim(axis)
+                        ? OpFoldResult(size)
+                        : OpFoldResult(rewriter.getIndexAttr(type.getDimSize(axis)));
+      results.push_back(tensor::ExtractSliceOp::create(
+          rewriter, loc, type, x, offsets, sizes, strides));
+      offset = arith::AddIOp::create(rewriter, loc, offset, size);
+    }
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+/// ONNX's clamping of one dimension, on index values: the first index and
+/// the element count.
+std::pair<Value, Value> clampSlice(OpBuilder &b, Location loc, Value d,
+                                   int64_t start, int64_t end, int64_t step) {
+  Value zero = cst(b, loc, 0);
+  auto fromEnd = [&](int64_t v) {
+    return v < 0 ? (Value)arith::AddIOp::create(b, loc, cst(b, loc, v), d)
+                 : cst(b, loc, v);
+  };
+  Value s = fromEnd(start), e = fromEnd(end), count;
+  if (step > 0) {
+    s = clampIndex(b, loc, s, zero, d);
+    e = clampIndex(b, loc, e, zero, d);
+    // ceil((e - s) / step), 0 when e <= s.
+    Value diff = arith::SubIOp::create(b, loc, e, s);
+    count = arith::CeilDivSIOp::create(
+        b, loc, arith::MaxSIOp::create(b, loc, diff, zero), cst(b, loc, step));
+  } else {
+    Value last = arith::SubIOp::create(b, loc, d, cst(b, loc, 1));
+    s = clampIndex(b, loc, s, zero, last);
+    e = clampIndex(b, loc, e, cst(b, loc, -1), last);
+    Value diff = arith::SubIOp::create(b, loc, s, e);
+    count = arith::CeilDivSIOp::create(
+        b, loc, arith::MaxSIOp::create(b, loc, diff, zero),
+        cst(b, loc, -step));
+    // An empty dimension clamps to [0, -1]: take nothing.
+    Value empty =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, d, zero);
+    count = arith::SelectOp::create(b, loc, empty, zero, count);
+    s = arith::SelectOp::create(b, loc, empty, zero, s);
+  }
+  return {s, count};
+}
+
+/// Positive steps are a tensor.extract_slice; a negative step needs element
+/// reads (extract_slice has no negative strides).
+struct SliceLowering : public OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    RankedTensorType type = op.getType();
+    SmallVector<int64_t> starts, ends, steps;
+    op.getPerDimension(starts, ends, steps);
+    SmallVector<Value> first, counts;
+    for (int64_t i = 0; i < type.getRank(); ++i) {
+      auto [s, n] = clampSlice(rewriter, loc, dimOf(rewriter, loc, x, i),
+                               starts[i], ends[i], steps[i]);
+      first.push_back(s);
+      counts.push_back(n);
+    }
+    if (llvm::all_of(steps, [](int64_t k) { return k > 0; })) {
+      SmallVector<OpFoldResult> offsets(first.begin(), first.end()),
+          sizes = mixedSizes(rewriter, type, counts), strides;
+      for (int64_t k : steps)
+        strides.push_back(rewriter.getIndexAttr(k));
+      rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(op, type, x, offsets,
+                                                          sizes, strides);
+      return success();
+    }
+    Value result = buildIndexed(
+        rewriter, loc, type, counts, {}, {},
+        [&](OpBuilder &b, Location l, ArrayRef<Value> idx, ValueRange) {
+          SmallVector<Value> in;
+          for (auto [i, o] : llvm::enumerate(idx))
+            in.push_back(arith::AddIOp::create(
+                b, l, first[i],
+                arith::MulIOp::create(b, l, o, cst(b, l, steps[i]))));
+          return tensor::ExtractOp::create(b, l, x, in).getResult();
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// gather / pad / tile
+//===----------------------------------------------------------------------===//
+
+/// A generic over the result reading the indices tensor by the result's
+/// middle dims; each element reads x at the clamped index.
+struct GatherLowering : public OpConversionPattern<GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX(), indices = adaptor.getIndices();
+    RankedTensorType type = op.getType();
+    int64_t axis = op.getNormalizedAxis();
+    int64_t idxRank = op.getIndices().getType().getRank();
+    int64_t xRank = op.getX().getType().getRank();
+    SmallVector<Value> dims;
+    for (int64_t i = 0; i < type.getRank(); ++i) {
+      if (i < axis)
+        dims.push_back(dimOf(rewriter, loc, x, i));
+      else if (i < axis + idxRank)
+        dims.push_back(dimOf(rewriter, loc, indices, i - axis));
+      else
+        dims.push_back(dimOf(rewriter, loc, x, i - idxRank + 1));
+    }
+    SmallVector<AffineExpr> exprs;
+    for (int64_t j = 0; j < idxRank; ++j)
+      exprs.push_back(rewriter.getAffineDimExpr(axis + j));
+    AffineMap idxMap =
+        AffineMap::get(type.getRank(), 0, exprs, rewriter.getContext());
+    Value d = dimOf(rewriter, loc, x, axis);
+    Type elt = type.getElementType();
+    Value result = buildIndexed(
+        rewriter, loc, type, dims, indices, idxMap,
+        [&](OpBuilder &b, Location l, ArrayRef<Value> idx, ValueRange args) {
+          Value zero = cst(b, l, 0);
+          Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          Value neg =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+          i = arith::SelectOp::create(b, l, neg,
+                                      arith::AddIOp::create(b, l, i, d), i);
+          i = clampIndex(b, l, i, zero,
+                         arith::SubIOp::create(b, l, d, cst(b, l, 1)));
+          SmallVector<Value> in(idx.take_front(axis));
+          in.push_back(i);
+          llvm::append_range(in, idx.drop_front(axis + idxRank));
+          assert((int64_t)in.size() == xRank && "one index per dim of x");
+          (void)xRank;
+          Value nonEmpty =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, d, zero);
+          return guardedExtract(b, l, x, in, nonEmpty,
+                                scalarConstant(b, l, elt, 0));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct PadLowering : public OpConversionPattern<PadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PadOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    RankedTensorType type = op.getType();
+    int64_t rank = type.getRank();
+    ArrayRef<int64_t> pads = op.getPads();
+    StringRef mode = op.getMode();
+    SmallVector<Value> inDims, outDims;
+    for (int64_t i = 0; i < rank; ++i) {
+      inDims.push_back(dimOf(rewriter, loc, x, i));
+      outDims.push_back(arith::AddIOp::create(
+          rewriter, loc, inDims[i], cst(rewriter, loc, pads[i] + pads[rank + i])));
+    }
+    double value = op.getValue().convertToDouble();
+    Value result = buildIndexed(
+        rewriter, loc, type, outDims, {}, {},
+        [&](OpBuilder &b, Location l, ArrayRef<Value> idx, ValueRange) {
+          Value zero = cst(b, l, 0), one = cst(b, l, 1);
+          Value inBounds = arith::ConstantIntOp::create(b, l, 1, 1);
+          SmallVector<Value> in;
+          for (int64_t i = 0; i < rank; ++i) {
+            Value d = inDims[i];
+            Value last = arith::SubIOp::create(b, l, d, one);
+            Value j = arith::SubIOp::create(b, l, idx[i], cst(b, l, pads[i]));
+            Value below =
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, j, zero);
+            Value above =
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, j, last);
+            if (mode == "reflect") {
+              // -j below, 2(d-1) - j above.
+              j = arith::SelectOp::create(
+                  b, l, below, arith::SubIOp::create(b, l, zero, j), j);
+              j = arith::SelectOp::create(
+                  b, l, above,
+                  arith::SubIOp::create(
+                      b, l, arith::AddIOp::create(b, l, last, last), j),
+                  j);
+            } else if (mode == "constant") {
+              Value outside = arith::OrIOp::create(b, l, below, above);
+              inBounds = arith::AndIOp::create(
+                  b, l, inBounds,
+                  arith::XOrIOp::create(
+                      b, l, outside, arith::ConstantIntOp::create(b, l, 1, 1)));
+            }
+            // Edge mode, and a guard for the others: stay inside [0, d-1].
+            in.push_back(clampIndex(b, l, j, zero, last));
+            Value nonEmpty =
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, d, zero);
+            inBounds = arith::AndIOp::create(b, l, inBounds, nonEmpty);
+          }
+          return guardedExtract(
+              b, l, x, in, inBounds,
+              scalarConstant(b, l, type.getElementType(), value));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct TileLowering : public OpConversionPattern<TileOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TileOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    RankedTensorType type = op.getType();
+    SmallVector<Value> inDims, outDims;
+    for (auto [i, r] : llvm::enumerate(op.getRepeats())) {
+      inDims.push_back(dimOf(rewriter, loc, x, i));
+      outDims.push_back(
+          arith::MulIOp::create(rewriter, loc, inDims[i], cst(rewriter, loc, r)));
+    }
+    Value result = buildIndexed(
+        rewriter, loc, type, outDims, {}, {},
+        [&](OpBuilder &b, Location l, ArrayRef<Value> idx, ValueRange) {
+          SmallVector<Value> in;
+          for (auto [o, d] : llvm::zip(idx, inDims))
+            in.push_back(arith::RemUIOp::create(b, l, o, d));
+          return tensor::ExtractOp::create(b, l, x, in).getResult();
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// resize
+//===----------------------------------------------------------------------===//
+
+struct ResizeLowering : public OpConversionPattern<ResizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  /// Whether dimension `i` maps each output index to itself (no
+  /// interpolation, no rounding), for every input size.
+  static bool isIdentity(ResizeOp op, int64_t i) {
+    if (op.getCoordinateTransformationMode() == "tf_half_pixel_for_nearest")
+      return false;
+    if (auto scales = op.getScales())
+      return (*scales)[i] == 1.0;
+    int64_t d = op.getX().getType().getDimSize(i);
+    return !ShapedType::isDynamic(d) && d == (*op.getSizes())[i];
+  }
+
+  LogicalResult
+  matchAndRewrite(ResizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    RankedTensorType type = op.getType();
+    int64_t rank = type.getRank();
+    Type f64 = rewriter.getF64Type(), i64 = rewriter.getI64Type();
+    auto toF64 = [&](OpBuilder &b, Location l, Value index) -> Value {
+      return arith::SIToFPOp::create(
+          b, l, f64, arith::IndexCastOp::create(b, l, i64, index));
+    };
+    auto f = [&](OpBuilder &b, Location l, double v) -> Value {
+      return arith::ConstantOp::create(b, l, f64, b.getF64FloatAttr(v));
+    };
+    // Per dim: input size, output size, and the scale (as ONNX uses it).
+    SmallVector<Value> inDims, outDims, scales;
+    for (int64_t i = 0; i < rank; ++i) {
+      Value d = dimOf(rewriter, loc, x, i);
+      inDims.push_back(d);
+      if (auto sizes = op.getSizes()) {
+        outDims.push_back(cst(rewriter, loc, (*sizes)[i]));
+        scales.push_back(arith::DivFOp::create(
+            rewriter, loc, f(rewriter, loc, (double)(*sizes)[i]),
+            toF64(rewriter, loc, d)));
+      } else {
+        double s = (*op.getScales())[i];
+        scales.push_back(f(rewriter, loc, s));
+        if (!type.isDynamicDim(i)) {
+          outDims.push_back(cst(rewriter, loc, type.getDimSize(i)));
+        } else {
+          Value out = math::FloorOp::create(
+              rewriter, loc,
+              arith::MulFOp::create(rewriter, loc, toF64(rewriter, loc, d),
+                                    scales.back()));
+          outDims.push_back(arith::IndexCastOp::create(
+              rewriter, loc, rewriter.getIndexType(),
+              arith::FPToSIOp::create(rewriter, loc, i64, out)));
+        }
+      }
+    }
+    StringRef ct = op.getCoordinateTransformationMode();
+    StringRef nearestMode = op.getNearestMode();
+    bool linear = op.getMode() == "linear";
+    Type elt = type.getElementType();
+    Value result = buildIndexed(
+        rewriter, loc, type, outDims, {}, {},
+        [&](OpBuilder &b, Location l, ArrayRef<Value> idx, ValueRange) {
+          Value zero = cst(b, l, 0), one = cst(b, l, 1);
+          // The source coordinate of output index `o` along dim i.
+          auto coordinate = [&](int64_t i, Value o) -> Value {
+            Value of = toF64(b, l, o), half = f(b, l, 0.5);
+            Value s = scales[i];
+            auto halfPixel = [&] {
+              return arith::SubFOp::create(
+                  b, l,
+                  arith::DivFOp::create(b, l,
+                                        arith::AddFOp::create(b, l, of, half),
+                                        s),
+                  half);
+            };
+            Value outOne = arith::CmpIOp::create(
+                b, l, arith::CmpIPredicate::eq, outDims[i], one);
+            if (ct == "asymmetric")
+              return arith::DivFOp::create(b, l, of, s);
+            if (ct == "tf_half_pixel_for_nearest")
+              return arith::DivFOp::create(
+                  b, l, arith::AddFOp::create(b, l, of, half), s);
+            if (ct == "pytorch_half_pixel")
+              return arith::SelectOp::create(b, l, outOne, f(b, l, 0.0),
+                                             halfPixel());
+            if (ct == "align_corners") {
+              Value in1 = toF64(b, l, arith::SubIOp::create(b, l, inDims[i], one));
+              Value out1 =
+                  toF64(b, l, arith::SubIOp::create(b, l, outDims[i], one));
+              // out1 == 0 only when out is 1, which selects 0 instead.
+              Value safeOut1 =
+                  arith::SelectOp::create(b, l, outOne, f(b, l, 1.0), out1);
+              Value c = arith::DivFOp::create(
+                  b, l, arith::MulFOp::create(b, l, of, in1), safeOut1);
+              return arith::SelectOp::create(b, l, outOne, f(b, l, 0.0), c);
+            }
+            return halfPixel();
+          };
+          auto toIdx = [&](Value v) -> Value {
+            return arith::IndexCastOp::create(
+                b, l, b.getIndexType(), arith::FPToSIOp::create(b, l, i64, v));
+          };
+          auto clampTo = [&](int64_t i, Value v) {
+            return clampIndex(b, l, v, zero,
+                              arith::SubIOp::create(b, l, inDims[i], one));
+          };
+          if (!linear) {
+            SmallVector<Value> in;
+            for (int64_t i = 0; i < rank; ++i) {
+              if (isIdentity(op, i)) {
+                in.push_back(idx[i]);
+                continue;
+              }
+              Value c = coordinate(i, idx[i]), r;
+              if (nearestMode == "floor")
+                r = math::FloorOp::create(b, l, c);
+              else if (nearestMode == "ceil")
+                r = math::CeilOp::create(b, l, c);
+              else if (nearestMode == "round_prefer_ceil")
+                r = math::FloorOp::create(
+                    b, l, arith::AddFOp::create(b, l, c, f(b, l, 0.5)));
+              else
+                r = math::CeilOp::create(
+                    b, l, arith::SubFOp::create(b, l, c, f(b, l, 0.5)));
+              in.push_back(clampTo(i, toIdx(r)));
+            }
+            return tensor::ExtractOp::create(b, l, x, in).getResult();
+          }
+          // Linear: 2^k corners over the k interpolated dims, in f64.
+          SmallVector<int64_t> interp;
+          SmallVector<Value> lo(rank), hi(rank), w(rank);
+          for (int64_t i = 0; i < rank; ++i) {
+            if (isIdentity(op, i)) {
+              lo[i] = idx[i];
+              continue;
+            }
+            interp.push_back(i);
+            Value c = coordinate(i, idx[i]);
+            Value fl = math::FloorOp::create(b, l, c);
+            w[i] = arith::SubFOp::create(b, l, c, fl);
+            Value i0 = toIdx(fl);
+            lo[i] = clampTo(i, i0);
+            hi[i] = clampTo(i, arith::AddIOp::create(b, l, i0, one));
+          }
+          Value acc = f(b, l, 0.0);
+          for (int64_t corner = 0; corner < (int64_t(1) << interp.size());
+               ++corner) {
+            SmallVector<Value> in(lo);
+            Value weight = f(b, l, 1.0);
+            for (auto [k, i] : llvm::enumerate(interp)) {
+              bool up = (corner >> k) & 1;
+              if (up)
+                in[i] = hi[i];
+              weight = arith::MulFOp::create(
+                  b, l, weight,
+                  up ? w[i]
+                     : (Value)arith::SubFOp::create(b, l, f(b, l, 1.0), w[i]));
+            }
+            Value v = tensor::ExtractOp::create(b, l, x, in);
+            if (!elt.isF64())
+              v = arith::ExtFOp::create(b, l, f64, v);
+            acc = arith::AddFOp::create(
+                b, l, acc, arith::MulFOp::create(b, l, weight, v));
+          }
+          return elt.isF64() ? acc
+                             : (Value)arith::TruncFOp::create(b, l, elt, acc);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::kiln::detail::populateShapePatterns(RewritePatternSet &patterns) {
-  patterns.add<TransposeLowering, ReshapeLowering>(patterns.getContext());
+  patterns.add<TransposeLowering, ReshapeLowering, SqueezeLowering,
+               UnsqueezeLowering, FlattenLowering, ConcatLowering,
+               SplitLowering, SliceLowering, GatherLowering, PadLowering,
+               TileLowering, ResizeLowering>(patterns.getContext());
 }

@@ -603,6 +603,7 @@ void Importer::parseNode(unsigned index, const json &entry) {
                    what);
   bool ok = getNameList(entry, "inputs", pointer, what, node.inputs);
   ok &= getNameList(entry, "outputs", pointer, what, node.outputs);
+  node.attrs.numOutputs = node.outputs.size();
   node.spec = op ? lookupOp(node.op) : nullptr;
   if (op && !node.spec)
     nodeError(node, "/op") << "unknown op '" << node.op << "'";
@@ -724,6 +725,16 @@ bool Importer::parseAttr(NodeSpec &node, const AttrSpec &spec,
     if (value.is_number())
       return node.attrs.floats[name] = value.get<double>(), true;
     expected = "a number";
+    break;
+  case AttrKind::FloatList:
+    if (value.is_array() &&
+        llvm::all_of(value, [](const json &e) { return e.is_number(); })) {
+      SmallVector<double> list;
+      for (const json &e : value)
+        list.push_back(e.get<double>());
+      return node.attrs.floatLists[name] = std::move(list), true;
+    }
+    expected = "a list of numbers";
     break;
   case AttrKind::String:
     if (value.is_string())

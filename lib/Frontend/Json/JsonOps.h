@@ -26,6 +26,7 @@ enum class AttrKind {
   IntList,
   IntOrIntList,
   Float,  // a JSON number
+  FloatList, // a list of JSON numbers (resize's scales)
   String, // a JSON string; OpSpec builders check the allowed values
   Dtype,  // a dtype name ("f32", ...), stored as its element type
 };
@@ -43,8 +44,12 @@ struct NodeAttrs {
   llvm::StringMap<int64_t> ints;
   llvm::StringMap<SmallVector<int64_t>> lists;
   llvm::StringMap<double> floats;
+  llvm::StringMap<SmallVector<double>> floatLists;
   llvm::StringMap<std::string> strings;
   llvm::StringMap<Type> dtypes;
+  /// How many outputs the node names (ops with kAnyOutputs, like split,
+  /// produce that many results).
+  unsigned numOutputs = 0;
 
   bool getBool(StringRef name, bool dflt) const {
     auto it = bools.find(name);
@@ -65,6 +70,12 @@ struct NodeAttrs {
     if (it == floats.end())
       return std::nullopt;
     return it->second;
+  }
+  std::optional<ArrayRef<double>> getFloatList(StringRef name) const {
+    auto it = floatLists.find(name);
+    if (it == floatLists.end())
+      return std::nullopt;
+    return ArrayRef<double>(it->second);
   }
   std::optional<StringRef> getString(StringRef name) const {
     auto it = strings.find(name);

@@ -41,8 +41,13 @@ import time
 
 import numpy as np
 
+# NumPy has no bfloat16: a bf16 array is its bit patterns in uint16 (how
+# .npy files hold bf16, see docs/runtime.md). BF16 marks such arrays; make
+# them with bf16() and read them with bf16_to_f32().
+BF16 = np.dtype(np.uint16, metadata={"kiln": "bf16"})
+
 DTYPES = {
-    "f16": np.float16, "f32": np.float32, "f64": np.float64,
+    "f16": np.float16, "bf16": BF16, "f32": np.float32, "f64": np.float64,
     "i8": np.int8, "i16": np.int16, "i32": np.int32, "i64": np.int64,
     "u8": np.uint8, "bool": np.bool_,
 }
@@ -57,11 +62,54 @@ DEFAULT_TOL = {
     np.dtype(np.float32): (1e-5, 1e-6),
     np.dtype(np.float64): (1e-10, 1e-12),
     np.dtype(np.float16): (1e-3, 1e-3),
+    # One bf16 ulp (2^-8 relative): a result computed in f32 may round to
+    # the neighbour of a reference computed in f64.
+    "bf16": (8e-3, 1e-6),
 }
 
 
 def dtype_name(dt):
     return NAMES[np.dtype(dt)]
+
+
+def is_bf16(dt):
+    """True for BF16 arrays' dtype (and for uint16, which is what a bf16
+    .npy file reads back as)."""
+    return np.dtype(dt) == BF16
+
+
+def bf16(values):
+    """The values (any float array) rounded to nearest even bf16, as a BF16
+    array of bit patterns. NaN stays NaN."""
+    f = np.asarray(values, dtype=np.float32)
+    shape = f.shape
+    bits = f.reshape(-1).view(np.uint32).astype(np.uint64)
+    u16 = np.uint64(16)
+    rounded = (bits + np.uint64(0x7FFF) + ((bits >> u16) & np.uint64(1))) >> u16
+    rounded = np.where(np.isnan(f.reshape(-1)),
+                       (bits >> u16) | np.uint64(0x40), rounded)
+    return rounded.astype(np.uint16).astype(BF16).reshape(shape)
+
+
+def bf16_to_f32(bits):
+    """The float32 values of bf16 bit patterns."""
+    b = np.asarray(bits).astype(np.uint32)
+    return (b.reshape(-1) << np.uint32(16)).view(np.float32).reshape(b.shape)
+
+
+def _plain(array):
+    """`array` without the BF16 marker (np.save refuses dtype metadata)."""
+    return array.view(np.uint16) if is_bf16(array.dtype) else array
+
+
+def _to_expected(e, dt):
+    """A reference result cast to the expected dtype; for bf16 computed in
+    f32 then rounded (what Kiln computes)."""
+    if is_bf16(dt):
+        if is_bf16(np.asarray(e).dtype):
+            return np.asarray(e).astype(BF16)
+        return bf16(np.asarray(e).astype(np.float32))
+    return e.astype(dt)
 
 
 # ---------------------------------------------------------------------------
@@ -75,6 +123,8 @@ def rand(shape, dtype=np.float32, lo=-2.0, hi=2.0):
     """Random data of `shape`: floats uniform in [lo, hi), integers in
     [lo, hi] (defaults -2..2 widened to -9..9 for integers)."""
     dt = np.dtype(dtype)
+    if is_bf16(dt):
+        return bf16(_rng.uniform(lo, hi, size=shape))
     if dt.kind == "f":
         return _rng.uniform(lo, hi, size=shape).astype(dt)
     if dt.kind in "iu":
@@ -89,6 +139,8 @@ def rand(shape, dtype=np.float32, lo=-2.0, hi=2.0):
 def nonzero(shape, dtype=np.float32):
     """Random data of `shape` bounded away from zero (divisors)."""
     dt = np.dtype(dtype)
+    if is_bf16(dt):
+        return bf16(nonzero(shape, np.float32))
     if dt.kind == "f":
         mag = _rng.uniform(0.5, 2.0, size=shape)
     else:
@@ -130,6 +182,8 @@ def const(name, array=None, *, dtype=None, shape=None, fill=None,
             c["file"] = name + ".npy"
             c["_array"] = array  # written by the suite, stripped from JSON
         else:
+            if is_bf16(array.dtype):  # inline data holds values, not bits
+                array = bf16_to_f32(array)
             c["data"] = array.tolist() if nested else array.reshape(-1).tolist()
     else:
         c["dtype"] = dtype_name(dtype) if not isinstance(dtype, str) else dtype
@@ -322,7 +376,7 @@ class Suite:
             c = dict(c)
             arr = c.pop("_array", None)
             if arr is not None:
-                np.save(os.path.join(d, c["file"]), arr)
+                np.save(os.path.join(d, c["file"]), _plain(arr))
             consts.append(c)
         out = dict(g)
         if consts:
@@ -367,10 +421,12 @@ class Suite:
             in_args = []
             for iname, arr in inputs.items():
                 p = os.path.join(d, "in%d_%s.npy" % (k, iname))
-                np.save(p, arr)
+                np.save(p, _plain(arr))
                 in_args += ["--input", "%s=%s" % (iname, p)]
             # Reference, independently, with NumPy.
-            ref_in = {n: (a.astype(np.float64) if a.dtype.kind == "f" else a)
+            ref_in = {n: (a.astype(np.float64) if a.dtype.kind == "f" else
+                          bf16_to_f32(a).astype(np.float64)
+                          if is_bf16(a.dtype) else a)
                       for n, a in inputs.items()}
             with np.errstate(all="ignore"):
                 expected = ref(ref_in)
@@ -386,7 +442,7 @@ class Suite:
                     dt = first_in_dtype if first_in_dtype is not None \
                         else e.dtype
                 with np.errstate(all="ignore"):
-                    exp_cast[oname] = e.astype(dt)
+                    exp_cast[oname] = _to_expected(e, dt)
 
             runs = []
             if "compiled" in modes and so_ok:
@@ -480,6 +536,10 @@ class Suite:
             return "dtype %s, expected %s" % (got.dtype, expected.dtype)
         if got.shape != expected.shape:
             return "shape %s, expected %s" % (got.shape, expected.shape)
+        tol_key = expected.dtype
+        if is_bf16(expected.dtype):  # compare the values, not the bits
+            got, expected = bf16_to_f32(got), bf16_to_f32(expected)
+            tol_key = "bf16"
         if expected.dtype.kind in "iub":
             if not np.array_equal(got, expected):
                 bad = np.argwhere(got != expected)
@@ -488,7 +548,7 @@ class Suite:
                         "expected %s" % (len(bad), expected.size, idx,
                                          got[idx], expected[idx]))
             return None
-        drt, dat = DEFAULT_TOL[expected.dtype]
+        drt, dat = DEFAULT_TOL[tol_key]
         rt = drt if rtol is None else rtol
         at = dat if atol is None else atol
         try:

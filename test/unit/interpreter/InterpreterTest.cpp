@@ -902,18 +902,27 @@ func.func @g(%x: tensor<2xf32>) -> tensor<2xf32> {
       << err;
 }
 
-TEST_F(InterpreterTest, F16ArithmeticIsRejected) {
+TEST_F(InterpreterTest, HalfPrecisionIsComputedInF32AndRoundedToEven) {
   const char *src = R"mlir(
-func.func @g(%x: tensor<2xf16>) -> tensor<2xf16> {
+func.func @g(%x: tensor<2xf16>, %a: tensor<2xbf16>, %b: tensor<2xbf16>) -> (tensor<2xf16>, tensor<2xbf16>) {
   %0 = kiln.exp %x : tensor<2xf16>
-  return %0 : tensor<2xf16>
+  %1 = kiln.add %a, %b : (tensor<2xbf16>, tensor<2xbf16>) -> tensor<2xbf16>
+  return %0, %1 : tensor<2xf16>, tensor<2xbf16>
 }
 )mlir";
-  std::string err = runExpectingError(
-      src, {make<uint16_t>(KILN_DTYPE_F16, {2}, {0x3C00, 0x4000})});
-  EXPECT_NE(err.find("dtype f16 is not supported by the interpreter yet"),
-            std::string::npos)
-      << err;
+  // f16 1.0 = 0x3C00, 2.0 = 0x4000. bf16 1.0 = 0x3F80, 2^-8 = 0x3B80,
+  // 3 * 2^-8 = 0x3C40.
+  auto r = run(src, {make<uint16_t>(KILN_DTYPE_F16, {2}, {0x3C00, 0x4000}),
+                     make<uint16_t>(KILN_DTYPE_BF16, {2}, {0x3F80, 0x3F80}),
+                     make<uint16_t>(KILN_DTYPE_BF16, {2}, {0x3B80, 0x3C40})});
+  ASSERT_EQ(r.size(), 2u);
+  // e = 2.71828 -> 2.71875 (0x4170); e^2 = 7.38906 -> 7.390625 (0x4764).
+  EXPECT_EQ(r[0].dtype, KILN_DTYPE_F16);
+  EXPECT_EQ(valuesOf<uint16_t>(r[0]), (std::vector<uint16_t>{0x4170, 0x4764}));
+  // 1 + 2^-8 is halfway between 1 and 1 + 2^-7: to even, 1 (0x3F80);
+  // 1 + 3 * 2^-8 is halfway between 1 + 2^-7 and 1 + 2^-6: 0x3F82.
+  EXPECT_EQ(r[1].dtype, KILN_DTYPE_BF16);
+  EXPECT_EQ(valuesOf<uint16_t>(r[1]), (std::vector<uint16_t>{0x3F80, 0x3F82}));
 }
 
 //===----------------------------------------------------------------------===//

@@ -131,7 +131,7 @@ LogicalResult reinferTypes(func::FuncOp graph) {
   MLIRContext *ctx = graph.getContext();
   for (Operation &op : graph.getBody().front()) {
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      graph.setType(FunctionType::get(ctx, graph.getArgumentTypes(),
+      graph.setType(FunctionType::get(ctx, graph.getBody().getArgumentTypes(),
                                       ret.getOperandTypes()));
       continue;
     }
@@ -245,7 +245,7 @@ LogicalResult mlir::kiln::applyShapePins(func::FuncOp graph,
     if (!newDims.empty())
       graph.setArgAttr(i, kDimsAttr, b.getArrayAttr(newDims));
   }
-  graph.setType(FunctionType::get(ctx, graph.getArgumentTypes(),
+  graph.setType(FunctionType::get(ctx, graph.getBody().getArgumentTypes(),
                                   graph.getResultTypes()));
   if (failed(reinferTypes(graph)))
     return failure();

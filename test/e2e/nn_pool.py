@@ -189,7 +189,7 @@ outs = {"mp": ("max_pool", MP), "ap": ("avg_pool", AP),
         "ga": ("global_avg_pool", None), "gm": ("global_max_pool", None)}
 g = kt.ops_graph(outs, [R(1, 3, 7, 6)], shapes=[["N", "C", 7, 6]])
 s.case("sym_pool_NxCx7x6", g,
-       [{"x0": R(n, c, 7, 6)} for n, c in ((1, 3), (4, 2))],
+       [{"x0": R(n, c, 7, 6)} for n, c in ((1, 3), (4, 2), (0, 2))],
        lambda i: {"mp": ref_pool("max", **MP)(i["x0"]),
                   "ap": ref_pool("avg", **AP)(i["x0"]),
                   "ga": np.mean(i["x0"], axis=(2, 3), keepdims=True),

@@ -650,6 +650,26 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult LayerNormOp::inferSymbolicShapes(
+    SymShapeFn shapeOf, SmallVectorImpl<SymShape> &results) {
+  // The types cannot tell two dynamic dims apart; the symbols can, and
+  // compiled code indexes scale/bias with x's sizes.
+  const SymShape &xs = shapeOf(getX());
+  ArrayRef<SymDim> normalized = ArrayRef<SymDim>(xs).drop_front(
+      getNormalizedAxis());
+  for (Value v : {getScale(), getBias()}) {
+    auto b = symBroadcast(*this, shapeOf(v), normalized);
+    if (failed(b))
+      return failure();
+    if (ArrayRef<SymDim>(*b) != normalized)
+      return emitOpError("scale and bias must broadcast to the normalized "
+                         "dimensions ")
+             << symShapeStr(normalized) << ", got " << symShapeStr(shapeOf(v));
+  }
+  results.push_back(xs);
+  return success();
+}
+
 int64_t LayerNormOp::getNormalizedAxis() {
   return *normalizeAxis(getAxisAttr().getInt(), getX().getType().getRank());
 }
@@ -665,6 +685,10 @@ LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
   if (adaptor.getEpsilon().convertToDouble() < 0)
     return emitInferError(loc, "epsilon must be >= 0");
   int64_t c = xt.getDimSize(1);
+  // A dynamic C could differ from the parameters' length at run time.
+  if (ShapedType::isDynamic(c))
+    return emitInferError(loc, "the channel dimension of x must be static, "
+                               "got " + shapeStr(xt.getShape()));
   std::pair<StringRef, Value> params[] = {{"scale", adaptor.getScale()},
                                           {"bias", adaptor.getBias()},
                                           {"mean", adaptor.getMean()},
@@ -673,12 +697,8 @@ LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
     if (tensorOf(v).getElementType() != xt.getElementType())
       return emitInferError(loc, name + " must have the element type of x");
     ArrayRef<int64_t> s = tensorOf(v).getShape();
-    if (s.size() != 1 || (s[0] != c && !ShapedType::isDynamic(s[0]) &&
-                          !ShapedType::isDynamic(c)))
-      return emitInferError(loc, name + " must be [C] with C = " +
-                                     (ShapedType::isDynamic(c)
-                                          ? std::string("?")
-                                          : std::to_string(c)) +
+    if (s.size() != 1 || s[0] != c)
+      return emitInferError(loc, name + " must be [C] with C = " + Twine(c) +
                                      " (dimension 1 of x), got " +
                                      shapeStr(s));
   }

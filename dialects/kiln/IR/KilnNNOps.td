@@ -320,13 +320,15 @@ def Kiln_LogSoftmaxOp : Kiln_Op<"log_softmax",
 
 def Kiln_LayerNormOp : Kiln_Op<"layer_norm",
     [Pure, AllElementTypesMatch<["x", "scale", "bias", "result"]>,
-     InferTypeOpAdaptor, Kiln_SameSymbolicShape]> {
+     InferTypeOpAdaptor,
+     DeclareOpInterfaceMethods<Kiln_SymbolicShapeOpInterface>]> {
   let summary = "Layer normalization over the trailing dimensions";
   let description = [{
     Normalizes `x` over dimensions `axis` to the end (default -1: the last):
     `(x - mean) / sqrt(var + epsilon) * scale + bias`, with the biased
     variance. `scale` and `bias` broadcast (NumPy) to the normalized
-    dimensions `x.shape[axis:]`.
+    dimensions `x.shape[axis:]` (a symbolic dimension meets only itself or
+    1).
 
     ```mlir
     %y = kiln.layer_norm %x, %g, %b {axis = -1 : i64} : (tensor<?x16x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<?x16x64xf32>
@@ -352,7 +354,8 @@ def Kiln_BatchNormOp : Kiln_Op<"batch_norm",
   let summary = "Batch normalization, inference form";
   let description = [{
     `(x - mean[c]) / sqrt(var[c] + epsilon) * scale[c] + bias[c]` where `c`
-    is dimension 1 of `x` (rank >= 2); the four parameters are `[C]`.
+    is dimension 1 of `x` (rank >= 2), which must be static; the four
+    parameters are `[C]`. The other dimensions may be symbolic.
 
     ```mlir
     %y = kiln.batch_norm %x, %s, %b, %m, %v {epsilon = 1.0e-05 : f64} : (tensor<?x3x8x8xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<?x3x8x8xf32>

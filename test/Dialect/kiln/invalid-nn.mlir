@@ -371,3 +371,12 @@ func.func @batch_norm_dtype(%x: tensor<2x3xf32>, %c: tensor<3xf32>, %d: tensor<3
   %0 = kiln.batch_norm %x, %c, %d, %c, %c : (tensor<2x3xf32>, tensor<3xf32>, tensor<3xf64>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
   return
 }
+
+// -----
+
+func.func @batch_norm_dynamic_channels(%x: tensor<2x?xf32>, %c: tensor<3xf32>) {
+  // expected-error @+2 {{the channel dimension of x must be static, got [2, ?]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.batch_norm %x, %c, %c, %c, %c : (tensor<2x?xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x?xf32>
+  return
+}

@@ -22,6 +22,7 @@
 #include "llvm/ADT/APInt.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cstring>
@@ -295,6 +296,195 @@ static std::string inputName(func::FuncOp graph, unsigned i) {
   return "arg" + std::to_string(i);
 }
 
+namespace {
+
+/// Evaluates blocks: a graph's body, and the regions of kiln.if and
+/// kiln.while, which read the values of enclosing blocks (captures) from the
+/// same environment. Values are borrowed (inputs, block arguments) or owned
+/// (op results). An owned value is freed after its last use in its block
+/// (a use inside a nested region counts as a use by the op holding it), so
+/// that eager mode's peak memory stays close to the graph's live set rather
+/// than the sum of all intermediates.
+class BlockEvaluator {
+public:
+  explicit BlockEvaluator(const InterpreterOptions &options)
+      : options(options) {}
+
+  /// Runs `block` with its arguments bound to `args` and returns the values
+  /// of its terminator (func.return or kiln.yield). Everything the block
+  /// defined is dropped from the environment afterwards.
+  FailureOr<SmallVector<HostTensor>>
+  run(Block &block, ArrayRef<const HostTensor *> args);
+
+private:
+  FailureOr<SmallVector<HostTensor>>
+  evaluateRegionOp(Operation *op, ArrayRef<const HostTensor *> operands);
+  FailureOr<SmallVector<HostTensor>>
+  runWhile(WhileOp op, ArrayRef<const HostTensor *> operands);
+  const llvm::DenseMap<Value, Operation *> &lastUsers(Block &block);
+
+  const InterpreterOptions &options;
+  llvm::DenseMap<Value, const HostTensor *> env;
+  llvm::DenseMap<Value, std::unique_ptr<HostTensor>> owned;
+  /// Per block: the op of the block that uses a value last.
+  llvm::DenseMap<Block *, llvm::DenseMap<Value, Operation *>> lastUserCache;
+};
+
+} // namespace
+
+const llvm::DenseMap<Value, Operation *> &
+BlockEvaluator::lastUsers(Block &block) {
+  auto [it, inserted] = lastUserCache.try_emplace(&block);
+  if (inserted)
+    for (Operation &op : block)
+      op.walk([&](Operation *nested) {
+        for (Value v : nested->getOperands())
+          it->second[v] = &op;
+      });
+  return it->second;
+}
+
+FailureOr<SmallVector<HostTensor>>
+BlockEvaluator::run(Block &block, ArrayRef<const HostTensor *> args) {
+  for (auto [arg, t] : llvm::zip(block.getArguments(), args))
+    env[arg] = t;
+  // Whatever way this returns, the block's values leave the environment
+  // (a loop runs its body block again with fresh values).
+  llvm::scope_exit cleanup([&] {
+    for (BlockArgument arg : block.getArguments())
+      env.erase(arg);
+    for (Operation &op : block)
+      for (Value v : op.getResults()) {
+        env.erase(v);
+        owned.erase(v);
+      }
+  });
+  const llvm::DenseMap<Value, Operation *> &lastUser = lastUsers(block);
+
+  for (Operation &op : block) {
+    if (op.hasTrait<OpTrait::IsTerminator>()) {
+      SmallVector<HostTensor> results;
+      for (auto [i, v] : llvm::enumerate(op.getOperands())) {
+        auto it = env.find(v);
+        if (it == env.end())
+          return op.emitError("returned value #") << i << " has no value";
+        // Move an owned tensor of this block out unless a later operand
+        // repeats it.
+        auto own = owned.find(v);
+        bool mine = v.getParentBlock() == &block && !isa<BlockArgument>(v);
+        bool repeated = llvm::is_contained(op.getOperands().drop_front(i + 1), v);
+        if (own != owned.end() && mine && !repeated)
+          results.push_back(std::move(*own->second));
+        else
+          results.push_back(*it->second);
+      }
+      return results;
+    }
+
+    SmallVector<const HostTensor *> operands;
+    for (auto [i, v] : llvm::enumerate(op.getOperands())) {
+      auto it = env.find(v);
+      if (it == env.end())
+        return op.emitError("operand #")
+               << i << " is not computed by the graph before this op";
+      operands.push_back(it->second);
+    }
+
+    FailureOr<SmallVector<HostTensor>> results =
+        op.getNumRegions() ? evaluateRegionOp(&op, operands)
+                           : evaluate(&op, operands);
+    if (failed(results))
+      return failure();
+    if (options.onOpEvaluated)
+      options.onOpEvaluated(&op, *results);
+
+    for (auto [v, t] : llvm::zip(op.getResults(), *results)) {
+      if (v.use_empty())
+        continue; // dead value: nothing will read it
+      auto stored = std::make_unique<HostTensor>(std::move(t));
+      env[v] = stored.get();
+      owned[v] = std::move(stored);
+    }
+    // Free this block's values whose last user this op was (values of
+    // enclosing blocks live until their own block's last user).
+    op.walk([&](Operation *nested) {
+      for (Value v : nested->getOperands()) {
+        if (lastUser.lookup(v) != &op)
+          continue;
+        if (v.getParentBlock() != &block || isa<BlockArgument>(v))
+          continue;
+        auto own = owned.find(v);
+        if (own == owned.end())
+          continue;
+        env.erase(v);
+        owned.erase(own);
+      }
+    });
+  }
+  return block.getParentOp()->emitError(
+      "a block does not end in a terminator");
+}
+
+/// Whether a bool scalar is true; reports anything else on `op`.
+static FailureOr<bool> readCondition(Operation *op, const HostTensor &t,
+                                     StringRef what) {
+  if (t.dtype != KILN_DTYPE_BOOL || !t.shape.empty() || t.bytes.size() != 1)
+    return op->emitError(what) << " is not a bool scalar";
+  return t.bytes[0] != 0;
+}
+
+FailureOr<SmallVector<HostTensor>>
+BlockEvaluator::evaluateRegionOp(Operation *op,
+                                 ArrayRef<const HostTensor *> operands) {
+  auto emit = [&] { return op->emitError(); };
+  for (auto [i, operand] : llvm::enumerate(operands))
+    if (failed(checkAgainstType(*operand, op->getOperand(i).getType(), emit,
+                                "operand #" + Twine(i))))
+      return failure();
+  if (auto ifOp = dyn_cast<IfOp>(op)) {
+    FailureOr<bool> cond = readCondition(op, *operands[0], "the condition");
+    if (failed(cond))
+      return failure();
+    Region &branch = *cond ? ifOp.getThenRegion() : ifOp.getElseRegion();
+    return run(branch.front(), operands.drop_front());
+  }
+  if (auto whileOp = dyn_cast<WhileOp>(op))
+    return runWhile(whileOp, operands);
+  return op->emitError("the interpreter has no kernel for '")
+         << op->getName() << "'";
+}
+
+FailureOr<SmallVector<HostTensor>>
+BlockEvaluator::runWhile(WhileOp op, ArrayRef<const HostTensor *> operands) {
+  // The carried values are borrowed from the operands until the body has run
+  // once, and owned by the loop afterwards.
+  SmallVector<const HostTensor *> carried(operands);
+  SmallVector<HostTensor> current;
+  Block &condBlock = op.getCondRegion().front();
+  Block &bodyBlock = op.getBodyRegion().front();
+  while (true) {
+    FailureOr<SmallVector<HostTensor>> flag = run(condBlock, carried);
+    if (failed(flag))
+      return failure();
+    FailureOr<bool> more =
+        readCondition(op, (*flag)[0], "the 'cond' region's output");
+    if (failed(more))
+      return failure();
+    if (!*more)
+      break;
+    FailureOr<SmallVector<HostTensor>> next = run(bodyBlock, carried);
+    if (failed(next))
+      return failure();
+    current = std::move(*next);
+    for (auto [i, t] : llvm::enumerate(current))
+      carried[i] = &t;
+  }
+  SmallVector<HostTensor> results;
+  for (const HostTensor *t : carried)
+    results.push_back(*t);
+  return results;
+}
+
 FailureOr<SmallVector<HostTensor>>
 mlir::kiln::interpretGraph(func::FuncOp graph, ArrayRef<HostTensor> inputs,
                            const InterpreterOptions &options) {
@@ -315,69 +505,11 @@ mlir::kiln::interpretGraph(func::FuncOp graph, ArrayRef<HostTensor> inputs,
                                 "input '" + inputName(graph, i) + "'")))
       return failure();
 
-  // Values are borrowed (inputs) or owned (op results). An owned value is
-  // freed after its last use so that eager mode's peak memory stays close to
-  // the graph's live set rather than the sum of all intermediates.
-  llvm::DenseMap<Value, const HostTensor *> env;
-  llvm::DenseMap<Value, std::unique_ptr<HostTensor>> owned;
-  for (auto [i, input] : llvm::enumerate(inputs))
-    env[graph.getArgument(i)] = &input;
-
-  llvm::DenseMap<Value, Operation *> lastUser;
-  for (Operation &op : body)
-    for (Value v : op.getOperands())
-      lastUser[v] = &op;
-
-  for (Operation &op : body) {
-    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      SmallVector<HostTensor> results;
-      for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
-        auto it = env.find(v);
-        if (it == env.end())
-          return op.emitError("returned value #") << i << " has no value";
-        // Move an owned tensor out unless a later return operand repeats it.
-        auto own = owned.find(v);
-        bool repeated =
-            llvm::is_contained(ret.getOperands().drop_front(i + 1), v);
-        if (own != owned.end() && !repeated)
-          results.push_back(std::move(*own->second));
-        else
-          results.push_back(*it->second);
-      }
-      return results;
-    }
-
-    SmallVector<const HostTensor *> operands;
-    for (auto [i, v] : llvm::enumerate(op.getOperands())) {
-      auto it = env.find(v);
-      if (it == env.end())
-        return op.emitError("operand #")
-               << i << " is not computed by the graph before this op";
-      operands.push_back(it->second);
-    }
-
-    FailureOr<SmallVector<HostTensor>> results = evaluate(&op, operands);
-    if (failed(results))
-      return failure();
-    if (options.onOpEvaluated)
-      options.onOpEvaluated(&op, *results);
-
-    for (auto [v, t] : llvm::zip(op.getResults(), *results)) {
-      if (v.use_empty())
-        continue; // dead value: nothing will read it
-      auto stored = std::make_unique<HostTensor>(std::move(t));
-      env[v] = stored.get();
-      owned[v] = std::move(stored);
-    }
-    for (Value v : op.getOperands()) {
-      if (lastUser.lookup(v) != &op)
-        continue;
-      auto own = owned.find(v);
-      if (own == owned.end())
-        continue;
-      env.erase(v);
-      owned.erase(own);
-    }
-  }
-  return graph.emitError("the graph's body does not end in 'func.return'");
+  if (!body.mightHaveTerminator() || !isa<func::ReturnOp>(body.back()))
+    return graph.emitError("the graph's body does not end in 'func.return'");
+  SmallVector<const HostTensor *> args;
+  for (const HostTensor &input : inputs)
+    args.push_back(&input);
+  BlockEvaluator evaluator(options);
+  return evaluator.run(body, args);
 }

@@ -17,6 +17,10 @@ struct KilnBufferizePass
   void runOnOperation() override {
     bufferization::OneShotBufferizationOptions options;
     options.bufferizeFunctionBoundaries = true;
+    // A while body that builds new tensors (the usual case) yields buffers
+    // that are not its iteration arguments'; the deallocation pipeline frees
+    // the ones each iteration replaces.
+    options.allowReturnAllocsFromLoops = true;
     options.setFunctionBoundaryTypeConversion(
         bufferization::LayoutMapOption::IdentityLayoutMap);
     options.memCpyFn = [](OpBuilder &b, Location loc, Value from,

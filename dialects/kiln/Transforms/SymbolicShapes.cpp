@@ -21,6 +21,7 @@ public:
 
 private:
   LogicalResult infer(Operation *op);
+  LogicalResult inferBlock(Block &block, func::FuncOp func);
   const SymShape &get(Value v) { return shapes.find(v)->second; }
 
   DenseMap<Value, SymShape> shapes;
@@ -91,17 +92,41 @@ LogicalResult SymbolicShapeInference::run(func::FuncOp func) {
     shapes[arg] = shape;
   }
 
-  WalkResult walk = func.getBody().walk([&](Operation *op) {
+  return inferBlock(func.getBody().front(), func);
+}
+
+/// Infers the ops of `block` in order (a graph's blocks are topologically
+/// sorted). The regions of `kiln.if` and `kiln.while` are walked before the
+/// op itself: their block arguments take the shapes of the op's trailing
+/// operands (the values passed to a branch, the carried values of a loop),
+/// values they capture have theirs already, and the op's own rule then
+/// compares what the regions yield.
+LogicalResult SymbolicShapeInference::inferBlock(Block &block,
+                                                 func::FuncOp func) {
+  MLIRContext *ctx = func.getContext();
+  for (Operation &op : block) {
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (auto [i, v] : llvm::enumerate(ret.getOperands()))
         func.setResultAttr(i, kDimsAttr, symShapeToAttr(ctx, get(v)));
-      return WalkResult::advance();
+      continue;
     }
-    if (op->getNumResults() == 0)
-      return WalkResult::advance();
-    return failed(infer(op)) ? WalkResult::interrupt() : WalkResult::advance();
-  });
-  return failure(walk.wasInterrupted());
+    for (Region &region : op.getRegions()) {
+      for (Block &inner : region) {
+        unsigned numArgs = inner.getNumArguments();
+        if (numArgs > op.getNumOperands())
+          return op.emitOpError("has a region with more arguments than the "
+                                "op has operands");
+        ValueRange forwarded = op.getOperands().take_back(numArgs);
+        for (auto [arg, v] : llvm::zip(inner.getArguments(), forwarded))
+          shapes[arg] = get(v);
+        if (failed(inferBlock(inner, func)))
+          return failure();
+      }
+    }
+    if (op.getNumResults() != 0 && failed(infer(&op)))
+      return failure();
+  }
+  return success();
 }
 
 namespace {

@@ -1,7 +1,9 @@
 //===- JsonImporter.cpp - JSON graph spec to kiln ---------------*- C++ -*-===//
 //
 // Reads a JSON graph (docs/graph-format.md) into one func.func of kiln ops.
-// The import runs in phases so that one run reports as many independent
+// Nested graphs (the attributes of `if` and `while`) are read the same way,
+// recursively, into the regions of their op; names resolve in the nested
+// graph, then outward (captures). The import runs in phases so that one run reports as many independent
 // errors as it can: check the JSON's structure, collect the definitions of
 // value names and their uses, order the nodes, then build the ops. A value
 // that failed to build poisons its users silently instead of cascading into
@@ -21,11 +23,13 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <deque>
 #include <queue>
 
 using namespace mlir;
@@ -70,9 +74,9 @@ private:
 
 /// Byte offsets of the JSON values that diagnostics point at, keyed by JSON
 /// pointer ("/nodes/3/attrs/axis"). nlohmann/json keeps no positions, so a
-/// structural scan of the (already validated) text finds them. Nothing
-/// deeper than four levels is recorded, nor the elements of `data` lists:
-/// no diagnostic points there, and there can be millions of them.
+/// structural scan of the (already validated) text finds them. The elements
+/// of `data` lists are not recorded: no diagnostic points there, and there
+/// can be millions of them. Nested graphs put nodes at any depth.
 class SourcePositions {
 public:
   explicit SourcePositions(StringRef text);
@@ -146,7 +150,7 @@ size_t SourcePositions::scanValue(StringRef text, size_t at,
                                   SmallVectorImpl<Frame> &stack) {
   char c = text[at];
   bool container = c == '{' || c == '[';
-  bool record = stack.size() < 4 || (stack.size() == 4 && !stack.back().quiet);
+  bool record = stack.empty() || !stack.back().quiet;
   std::string pointer;
   if (!stack.empty() && (record || container)) {
     const Frame &parent = stack.back();
@@ -172,7 +176,7 @@ size_t SourcePositions::scanValue(StringRef text, size_t at,
 // The graph as read
 //===----------------------------------------------------------------------===//
 
-/// What defines a value name.
+/// What defines a value name in one graph.
 struct Definer {
   enum Kind { Input, Constant, Node } kind;
   unsigned index;
@@ -182,12 +186,17 @@ struct Definer {
   }
 };
 
-/// A graph input; `type` is null when the entry is invalid.
+/// A graph input; `type` is null when the entry is invalid, or, in a nested
+/// graph, when it leaves out its dtype or shape (it takes the bound value's
+/// type; what it declares is checked against it).
 struct InputSpec {
   std::string name;
   Location loc;
   RankedTensorType type = {};
   ArrayAttr dims = {};
+  /// The declared dtype and shape, when given and valid.
+  Type dtype = {};
+  std::optional<SmallVector<int64_t>> shape = {};
 };
 
 /// A graph constant; `value` is null when the entry is invalid.
@@ -197,6 +206,8 @@ struct ConstantSpec {
   DenseElementsAttr value = {};
 };
 
+struct Graph;
+
 struct NodeSpec {
   std::string name, op, pointer;
   Location loc;
@@ -205,7 +216,58 @@ struct NodeSpec {
   NodeAttrs attrs = {};
   /// Whether the node passed the checks that come before building it.
   bool valid = false;
+  /// Its nested graphs (Graph attributes), by attribute name.
+  SmallVector<std::pair<std::string, std::unique_ptr<Graph>>, 2> graphs = {};
+  /// Names its nested graphs use from this node's graph or further out
+  /// (captures): the node depends on them as on its inputs.
+  SmallVector<std::string> captures = {};
 };
+
+/// A top-level graph or a nested one (an attribute of an `if` or `while`
+/// node). Names resolve in the graph, then in the enclosing graphs.
+struct Graph {
+  Graph *parent = nullptr;
+  /// JSON pointer of the graph's object ("" at the top level).
+  std::string pointer;
+  /// "loop/body" for a nested graph (the node's name, then the attribute's),
+  /// which also prefixes its nodes' names; empty at the top level.
+  std::string path;
+  std::vector<InputSpec> inputs;
+  std::vector<ConstantSpec> constants;
+  std::deque<NodeSpec> nodes; // stable references while nested graphs are read
+  /// Output names and their JSON pointers.
+  std::vector<std::pair<std::string, std::string>> outputs;
+  llvm::StringMap<Definer> definers;
+  /// The nodes in build order (producers first).
+  SmallVector<unsigned> order;
+  /// The built value of each name; absent when it failed to build.
+  llvm::StringMap<Value> values;
+
+  bool isNested() const { return parent != nullptr; }
+  /// "graph" or "graph 'loop/body'", for messages.
+  std::string label() const {
+    return isNested() ? "graph '" + path + "'" : "graph";
+  }
+  /// What prefixes the description of an entry of the graph in messages.
+  std::string entryPrefix() const {
+    return isNested() ? label() + ": " : "";
+  }
+};
+
+/// Which graph defines `name`, looking outward from `graph`, or null.
+const Graph *resolve(const Graph *graph, StringRef name) {
+  for (; graph; graph = graph->parent)
+    if (graph->definers.count(name))
+      return graph;
+  return nullptr;
+}
+
+/// A node's inputs and captures: the names it needs before it can run.
+SmallVector<StringRef> dependencies(const NodeSpec &node) {
+  SmallVector<StringRef> deps(node.inputs.begin(), node.inputs.end());
+  deps.append(node.captures.begin(), node.captures.end());
+  return deps;
+}
 
 /// A C identifier made of a file stem: other characters become `_`.
 std::string identifierFromStem(StringRef stem) {
@@ -260,6 +322,7 @@ StringRef kindName(JsonKind kind) {
   return "";
 }
 
+
 //===----------------------------------------------------------------------===//
 // Importer
 //===----------------------------------------------------------------------===//
@@ -287,8 +350,8 @@ private:
   static std::string describe(const NodeSpec &node) {
     return "node '" + node.name + "' (" + node.op + ")";
   }
-  std::string describe(Definer definer) const;
-  Location locOf(Definer definer) const;
+  std::string describe(const Graph &g, Definer definer) const;
+  Location locOf(const Graph &g, Definer definer) const;
   InFlightDiagnostic nodeError(const NodeSpec &node, StringRef sub = "") {
     return error(sub.empty() ? node.loc
                              : namedLoc(node.name, (node.pointer + sub).str()))
@@ -308,31 +371,43 @@ private:
                 SmallVectorImpl<Attribute> &dims);
   bool getNameList(const json &obj, StringRef key, StringRef pointer,
                    StringRef what, SmallVectorImpl<std::string> &names);
+  void parseGraph(Graph &g, const json &obj);
   void parseGraphName();
-  void parseInput(unsigned index, const json &entry);
-  void parseConstant(unsigned index, const json &entry);
-  void parseNode(unsigned index, const json &entry);
-  bool parseAttrs(NodeSpec &node, const json &entry);
-  bool parseAttr(NodeSpec &node, const AttrSpec &spec, const json &value);
+  void parseInput(Graph &g, unsigned index, const json &entry);
+  void parseConstant(Graph &g, unsigned index, const json &entry);
+  void parseNode(Graph &g, unsigned index, const json &entry);
+  bool parseAttrs(Graph &g, NodeSpec &node, const json &entry);
+  bool parseAttr(Graph &g, NodeSpec &node, const AttrSpec &spec,
+                 const json &value);
+  bool parseNestedGraph(Graph &g, NodeSpec &node, StringRef name,
+                        const json &value);
   LogicalResult reportUnknownAttr(const NodeSpec &node, StringRef key);
-  void parseOutputs(const json &list);
-  template <typename Fn> void forEachEntry(StringRef key, bool required, Fn fn);
+  void parseOutputs(Graph &g, const json &list);
+  template <typename Fn>
+  void forEachEntry(Graph &g, const json &obj, StringRef key, bool required,
+                    Fn fn);
 
   // Definitions, uses and order.
-  void define(StringRef name, Definer definer, Location loc);
-  bool isDefinedBy(StringRef name, Definer definer) const {
-    auto it = definers.find(name);
-    return it != definers.end() && it->second == definer;
+  void define(Graph &g, StringRef name, Definer definer, Location loc);
+  static bool isDefinedBy(const Graph &g, StringRef name, Definer definer) {
+    auto it = g.definers.find(name);
+    return it != g.definers.end() && it->second == definer;
   }
-  void checkUses();
-  SmallVector<unsigned> sortNodes();
-  std::optional<unsigned> producerOf(StringRef name) const;
-  void reportCycles(ArrayRef<unsigned> pending);
+  void checkUses(Graph &g);
+  void checkShadowing(Graph &g);
+  void collectCaptures(Graph &sub, SmallVectorImpl<std::string> &captures);
+  void sortNodes(Graph &g);
+  std::optional<unsigned> producerOf(const Graph &g, StringRef name) const;
+  void reportCycles(Graph &g, ArrayRef<unsigned> pending);
 
   // Building.
-  OwningOpRef<ModuleOp> build(ArrayRef<unsigned> order);
+  OwningOpRef<ModuleOp> build();
   func::FuncOp buildFunction(OpBuilder &b, ModuleOp module);
-  void buildNode(OpBuilder &b, unsigned index);
+  void buildBody(OpBuilder &b, Graph &g);
+  bool buildNestedGraph(Graph &g, ValueRange bound, Region &region);
+  bool checkBoundInput(Graph &g, const InputSpec &input, Type bound);
+  void buildNode(OpBuilder &b, Graph &g, unsigned index);
+  Value lookupValue(const Graph &g, StringRef name) const;
   LogicalResult checkDtypes(const NodeSpec &node, ValueRange operands);
   FailureOr<SmallVector<Value>>
   withNodePrefix(const NodeSpec &node,
@@ -347,36 +422,30 @@ private:
   bool hadError = false;
 
   std::string graphName;
-  std::vector<InputSpec> inputs;
-  std::vector<ConstantSpec> constants;
-  std::vector<NodeSpec> nodes;
-  /// Output names and their JSON pointers.
-  std::vector<std::pair<std::string, std::string>> outputs;
-  llvm::StringMap<Definer> definers;
-  /// The built value of each name; absent when it failed to build.
-  llvm::StringMap<Value> values;
+  Graph top;
 };
 
-std::string Importer::describe(Definer definer) const {
+std::string Importer::describe(const Graph &g, Definer definer) const {
+  std::string of = g.isNested() ? " of " + g.label() : "";
   switch (definer.kind) {
   case Definer::Input:
-    return "input '" + inputs[definer.index].name + "'";
+    return "input '" + g.inputs[definer.index].name + "'" + of;
   case Definer::Constant:
-    return "constant '" + constants[definer.index].name + "'";
+    return "constant '" + g.constants[definer.index].name + "'" + of;
   case Definer::Node:
-    return describe(nodes[definer.index]);
+    return describe(g.nodes[definer.index]);
   }
   return "";
 }
 
-Location Importer::locOf(Definer definer) const {
+Location Importer::locOf(const Graph &g, Definer definer) const {
   switch (definer.kind) {
   case Definer::Input:
-    return inputs[definer.index].loc;
+    return g.inputs[definer.index].loc;
   case Definer::Constant:
-    return constants[definer.index].loc;
+    return g.constants[definer.index].loc;
   case Definer::Node:
-    return nodes[definer.index].loc;
+    return g.nodes[definer.index].loc;
   }
   return UnknownLoc::get(ctx);
 }
@@ -512,10 +581,36 @@ void Importer::parseGraphName() {
                            << "' is not a C identifier";
 }
 
-void Importer::parseInput(unsigned index, const json &entry) {
-  std::string pointer = "/inputs/" + std::to_string(index);
-  std::string what = "inputs[" + std::to_string(index) + "]";
-  inputs.push_back({what, posLoc(pointer)});
+/// Reads a graph object: the top-level one or a nested one. A nested graph
+/// has the same fields; its `name` is only checked, and its inputs may leave
+/// out `dtype` and `shape` (they come from the values bound to them).
+void Importer::parseGraph(Graph &g, const json &obj) {
+  std::string what = g.label();
+  checkKnownFields(obj, {"name", "inputs", "outputs", "constants", "nodes"},
+                   g.pointer, what);
+  if (!g.isNested())
+    parseGraphName();
+  else
+    getField(obj, "name", g.pointer, JsonKind::String, false, what);
+  forEachEntry(g, obj, "inputs", true, [&](unsigned i, const json &entry) {
+    parseInput(g, i, entry);
+  });
+  if (const json *list =
+          getField(obj, "outputs", g.pointer, JsonKind::Array, true, what))
+    parseOutputs(g, *list);
+  forEachEntry(g, obj, "constants", false, [&](unsigned i, const json &entry) {
+    parseConstant(g, i, entry);
+  });
+  forEachEntry(g, obj, "nodes", true, [&](unsigned i, const json &entry) {
+    parseNode(g, i, entry);
+  });
+}
+
+void Importer::parseInput(Graph &g, unsigned index, const json &entry) {
+  std::string pointer = g.pointer + "/inputs/" + std::to_string(index);
+  std::string what = g.entryPrefix() + "inputs[" + std::to_string(index) + "]";
+  g.inputs.push_back({what, posLoc(pointer)});
+  InputSpec &input = g.inputs.back();
   if (!entry.is_object()) {
     error(posLoc(pointer)) << what << " must be an object, got "
                            << describeJson(entry);
@@ -523,28 +618,41 @@ void Importer::parseInput(unsigned index, const json &entry) {
   }
   const json *name = getName(entry, pointer, /*required=*/true, what);
   if (name) {
-    inputs.back().name = name->get<std::string>();
-    inputs.back().loc = namedLoc(inputs.back().name, pointer);
-    what = "input '" + inputs.back().name + "'";
+    input.name = name->get<std::string>();
+    input.loc = namedLoc(input.name, pointer);
+    what = g.entryPrefix() + "input '" + input.name + "'";
   }
   checkKnownFields(entry, {"name", "dtype", "shape"}, pointer, what);
-  Type elementType = getDtype(entry, pointer, what);
+  // A nested graph's input may leave its type to the value bound to it.
+  auto present = [&](const char *key) {
+    auto it = entry.find(key);
+    return it != entry.end() && !it->is_null();
+  };
+  bool hasDtype = !g.isNested() || present("dtype");
+  bool hasShape = !g.isNested() || present("shape");
+  Type elementType = hasDtype ? getDtype(entry, pointer, what) : Type();
   SmallVector<int64_t> shape;
   SmallVector<Attribute> dims;
   bool shapeOk =
+      hasShape &&
       getShape(entry, pointer, what, /*allowSymbols=*/true, shape, dims);
+  input.dtype = elementType;
+  if (shapeOk)
+    input.shape = shape;
   if (elementType && shapeOk) {
-    inputs.back().type = RankedTensorType::get(shape, elementType);
-    inputs.back().dims = ArrayAttr::get(ctx, dims);
+    input.type = RankedTensorType::get(shape, elementType);
+    input.dims = ArrayAttr::get(ctx, dims);
   }
   if (name)
-    define(inputs.back().name, {Definer::Input, index}, inputs.back().loc);
+    define(g, input.name, {Definer::Input, index}, input.loc);
 }
 
-void Importer::parseConstant(unsigned index, const json &entry) {
-  std::string pointer = "/constants/" + std::to_string(index);
-  std::string what = "constants[" + std::to_string(index) + "]";
-  constants.push_back({what, posLoc(pointer)});
+void Importer::parseConstant(Graph &g, unsigned index, const json &entry) {
+  std::string pointer = g.pointer + "/constants/" + std::to_string(index);
+  std::string what =
+      g.entryPrefix() + "constants[" + std::to_string(index) + "]";
+  g.constants.push_back({what, posLoc(pointer)});
+  ConstantSpec &constant = g.constants.back();
   if (!entry.is_object()) {
     error(posLoc(pointer)) << what << " must be an object, got "
                            << describeJson(entry);
@@ -552,9 +660,9 @@ void Importer::parseConstant(unsigned index, const json &entry) {
   }
   const json *name = getName(entry, pointer, /*required=*/true, what);
   if (name) {
-    constants.back().name = name->get<std::string>();
-    constants.back().loc = namedLoc(constants.back().name, pointer);
-    what = "constant '" + constants.back().name + "'";
+    constant.name = name->get<std::string>();
+    constant.loc = namedLoc(constant.name, pointer);
+    what = g.entryPrefix() + "constant '" + constant.name + "'";
   }
   checkKnownFields(entry, {"name", "dtype", "shape", "data", "fill", "file"},
                    pointer, what);
@@ -572,31 +680,31 @@ void Importer::parseConstant(unsigned index, const json &entry) {
         buildConstantValue(entry, RankedTensorType::get(shape, elementType),
                            llvm::sys::path::parent_path(path), emitError);
     if (succeeded(value))
-      constants.back().value = *value;
+      constant.value = *value;
   }
   if (name)
-    define(constants.back().name, {Definer::Constant, index},
-           constants.back().loc);
+    define(g, constant.name, {Definer::Constant, index}, constant.loc);
 }
 
-void Importer::parseNode(unsigned index, const json &entry) {
-  std::string pointer = "/nodes/" + std::to_string(index);
-  nodes.push_back(
-      {"node" + std::to_string(index), "?", pointer, posLoc(pointer)});
-  NodeSpec &node = nodes.back();
+void Importer::parseNode(Graph &g, unsigned index, const json &entry) {
+  std::string pointer = g.pointer + "/nodes/" + std::to_string(index);
+  std::string prefix = g.isNested() ? g.path + "/" : "";
+  g.nodes.push_back({prefix + "node" + std::to_string(index), "?", pointer,
+                     posLoc(pointer)});
+  NodeSpec &node = g.nodes.back();
+  std::string what = g.entryPrefix() + "nodes[" + std::to_string(index) + "]";
   if (!entry.is_object()) {
-    error(posLoc(pointer)) << "nodes[" << index << "] must be an object, got "
+    error(posLoc(pointer)) << what << " must be an object, got "
                            << describeJson(entry);
     return;
   }
-  std::string what = "nodes[" + std::to_string(index) + "]";
   const json *op = getField(entry, "op", pointer, JsonKind::String, true, what);
   if (op) {
     node.op = op->get<std::string>();
-    node.name = node.op + std::to_string(index);
+    node.name = prefix + node.op + std::to_string(index);
   }
   if (const json *name = getName(entry, pointer, /*required=*/false, what))
-    node.name = name->get<std::string>();
+    node.name = prefix + name->get<std::string>();
   node.loc = namedLoc(node.name, pointer);
   what = describe(node);
   checkKnownFields(entry, {"name", "op", "inputs", "outputs", "attrs"}, pointer,
@@ -636,13 +744,13 @@ void Importer::parseNode(unsigned index, const json &entry) {
     }
   }
   if (node.spec)
-    ok &= parseAttrs(node, entry);
+    ok &= parseAttrs(g, node, entry);
   node.valid = node.spec && ok;
   for (const std::string &output : node.outputs)
-    define(output, {Definer::Node, index}, node.loc);
+    define(g, output, {Definer::Node, index}, node.loc);
 }
 
-bool Importer::parseAttrs(NodeSpec &node, const json &entry) {
+bool Importer::parseAttrs(Graph &g, NodeSpec &node, const json &entry) {
   auto field = entry.find("attrs");
   bool present = field != entry.end() && !field->is_null();
   const json *attrs = getField(entry, "attrs", node.pointer, JsonKind::Object,
@@ -656,7 +764,7 @@ bool Importer::parseAttrs(NodeSpec &node, const json &entry) {
           llvm::find_if(node.spec->attrs,
                         [&](const AttrSpec &s) { return s.name == it.key(); });
       if (spec != node.spec->attrs.end())
-        ok &= parseAttr(node, *spec, it.value());
+        ok &= parseAttr(g, node, *spec, it.value());
       else
         ok = failed(reportUnknownAttr(node, it.key()));
     }
@@ -682,7 +790,32 @@ LogicalResult Importer::reportUnknownAttr(const NodeSpec &node, StringRef key) {
   return diag << ")";
 }
 
-bool Importer::parseAttr(NodeSpec &node, const AttrSpec &spec,
+/// Reads the nested graph `name` of `node` (in `g`) and checks that it has
+/// one input per value the node binds to it. Whether the graph is valid
+/// shows when it is built; the node itself stays valid.
+bool Importer::parseNestedGraph(Graph &g, NodeSpec &node, StringRef name,
+                                const json &value) {
+  auto sub = std::make_unique<Graph>();
+  sub->parent = &g;
+  sub->pointer = node.pointer + "/attrs/" + name.str();
+  sub->path = node.name + "/" + name.str();
+  parseGraph(*sub, value);
+  size_t bound = node.inputs.size() > node.spec->firstGraphInput
+                     ? node.inputs.size() - node.spec->firstGraphInput
+                     : 0;
+  bool ok = true;
+  if (sub->inputs.size() != bound) {
+    nodeError(node, "/attrs/" + name.str())
+        << "'" << name << "' has " << sub->inputs.size() << " input"
+        << (sub->inputs.size() == 1 ? "" : "s") << " but the node passes it "
+        << bound << " value" << (bound == 1 ? "" : "s");
+    ok = false;
+  }
+  node.graphs.emplace_back(name.str(), std::move(sub));
+  return ok;
+}
+
+bool Importer::parseAttr(Graph &g, NodeSpec &node, const AttrSpec &spec,
                          const json &value) {
   std::string name = spec.name.str();
   std::optional<int64_t> integer = strictInteger(value);
@@ -747,6 +880,11 @@ bool Importer::parseAttr(NodeSpec &node, const AttrSpec &spec,
         return node.attrs.dtypes[name] = t, true;
     expected = "a dtype (f16 bf16 f32 f64 i8 i16 i32 i64 u8 bool)";
     break;
+  case AttrKind::Graph:
+    if (value.is_object())
+      return parseNestedGraph(g, node, name, value);
+    expected = "a graph (an object with inputs, outputs and nodes)";
+    break;
   }
   nodeError(node, "/attrs/" + name)
       << "attribute '" << name << "' must be " << expected << ", got "
@@ -754,24 +892,27 @@ bool Importer::parseAttr(NodeSpec &node, const AttrSpec &spec,
   return false;
 }
 
-void Importer::parseOutputs(const json &list) {
+void Importer::parseOutputs(Graph &g, const json &list) {
   if (list.empty())
-    error(posLoc("/outputs")) << "graph: 'outputs' is empty";
+    error(posLoc(g.pointer + "/outputs")) << g.label() << ": 'outputs' is empty";
   for (auto [i, entry] : llvm::enumerate(list)) {
-    std::string pointer = "/outputs/" + std::to_string(i);
+    std::string pointer = g.pointer + "/outputs/" + std::to_string(i);
     if (entry.is_string() && !entry.get_ref<const std::string &>().empty())
-      outputs.emplace_back(entry.get<std::string>(), pointer);
+      g.outputs.emplace_back(entry.get<std::string>(), pointer);
     else
       error(posLoc(pointer))
-          << "graph: outputs[" << i << "] must be a value name, got "
+          << g.label() << ": outputs[" << i << "] must be a value name, got "
           << describeJson(entry);
   }
 }
 
-/// Calls `fn(index, entry)` for each entry of the top-level list `key`.
+/// Calls `fn(index, entry)` for each entry of the list `key` of graph `g`'s
+/// object `obj`.
 template <typename Fn>
-void Importer::forEachEntry(StringRef key, bool required, Fn fn) {
-  const json *list = getField(doc, key, "", JsonKind::Array, required, "graph");
+void Importer::forEachEntry(Graph &g, const json &obj, StringRef key,
+                            bool required, Fn fn) {
+  const json *list =
+      getField(obj, key, g.pointer, JsonKind::Array, required, g.label());
   if (!list)
     return;
   for (auto [i, entry] : llvm::enumerate(*list))
@@ -782,48 +923,103 @@ void Importer::forEachEntry(StringRef key, bool required, Fn fn) {
 // Definitions, uses and order
 //===----------------------------------------------------------------------===//
 
-void Importer::define(StringRef name, Definer definer, Location loc) {
-  auto [it, inserted] = definers.try_emplace(name, definer);
+void Importer::define(Graph &g, StringRef name, Definer definer,
+                      Location loc) {
+  auto [it, inserted] = g.definers.try_emplace(name, definer);
   if (inserted)
     return;
-  InFlightDiagnostic diag = error(loc) << describe(definer) << ": value '"
+  InFlightDiagnostic diag = error(loc) << describe(g, definer) << ": value '"
                                        << name << "' is already defined by "
-                                       << describe(it->second);
-  diag.attachNote(locOf(it->second)) << "first defined here";
+                                       << describe(g, it->second);
+  diag.attachNote(locOf(g, it->second)) << "first defined here";
 }
 
-void Importer::checkUses() {
-  for (NodeSpec &node : nodes) {
+/// A nested graph may not redefine a name of an enclosing graph: a name
+/// means one value wherever it is visible, so that a capture is never
+/// silently hidden by a local value (ONNX has the same rule). Sibling
+/// nested graphs (`then` and `else`) may reuse names.
+void Importer::checkShadowing(Graph &g) {
+  for (auto &entry : g.definers) {
+    const Graph *outer = resolve(g.parent, entry.getKey());
+    if (!outer)
+      continue;
+    Definer first = outer->definers.lookup(entry.getKey());
+    InFlightDiagnostic diag =
+        error(locOf(g, entry.getValue()))
+        << describe(g, entry.getValue()) << ": value '" << entry.getKey()
+        << "' is already defined by " << describe(*outer, first)
+        << " in an enclosing graph (nested graphs may use it, not redefine "
+           "it)";
+    diag.attachNote(locOf(*outer, first)) << "first defined here";
+  }
+}
+
+/// The names that `sub` (a node's nested graph) and the graphs nested in it
+/// use but do not define, in order of first use.
+void Importer::collectCaptures(Graph &sub,
+                               SmallVectorImpl<std::string> &captures) {
+  auto add = [&](StringRef name) {
+    if (!sub.definers.count(name) && !llvm::is_contained(captures, name))
+      captures.push_back(name.str());
+  };
+  for (NodeSpec &node : sub.nodes)
+    for (StringRef name : dependencies(node))
+      add(name);
+  for (auto &[name, pointer] : sub.outputs)
+    add(name);
+}
+
+/// Checks that every name used is visible where it is used, in `g` and the
+/// graphs nested in it, and records each node's captures.
+void Importer::checkUses(Graph &g) {
+  if (g.isNested())
+    checkShadowing(g);
+  for (NodeSpec &node : g.nodes) {
     for (auto [i, name] : llvm::enumerate(node.inputs)) {
-      if (definers.count(name))
+      if (resolve(&g, name))
         continue;
       nodeError(node, "/inputs/" + std::to_string(i))
           << "value '" << name << "' is not defined";
       node.valid = false;
     }
+    for (auto &[key, sub] : node.graphs) {
+      checkUses(*sub);
+      SmallVector<std::string> names;
+      collectCaptures(*sub, names);
+      // Names that resolve nowhere were reported where they are used.
+      for (std::string &name : names)
+        if (resolve(&g, name) && !llvm::is_contained(node.captures, name))
+          node.captures.push_back(std::move(name));
+    }
   }
-  for (auto &[name, pointer] : outputs)
-    if (!definers.count(name))
-      error(posLoc(pointer)) << "graph: output '" << name << "' is not defined";
+  for (auto &[name, pointer] : g.outputs)
+    if (!resolve(&g, name))
+      error(posLoc(pointer)) << g.label() << ": output '" << name
+                             << "' is not defined";
 }
 
-std::optional<unsigned> Importer::producerOf(StringRef name) const {
-  auto it = definers.find(name);
-  if (it == definers.end() || it->second.kind != Definer::Node)
+std::optional<unsigned> Importer::producerOf(const Graph &g,
+                                             StringRef name) const {
+  auto it = g.definers.find(name);
+  if (it == g.definers.end() || it->second.kind != Definer::Node)
     return std::nullopt;
   return it->second.index;
 }
 
-/// Orders the nodes producers first, keeping the file's order where the
-/// dataflow allows, so that sorted graphs come out as written. Nodes on or
-/// after a cycle are left out (and the cycles reported).
-SmallVector<unsigned> Importer::sortNodes() {
-  size_t n = nodes.size();
+/// Orders the nodes of `g` and of the graphs nested in it producers first,
+/// keeping the file's order where the dataflow allows, so that sorted
+/// graphs come out as written. A node that captures a value depends on its
+/// producer like one that takes it as an input. Nodes on or after a cycle
+/// are left out (and the cycles reported).
+void Importer::sortNodes(Graph &g) {
+  size_t n = g.nodes.size();
   std::vector<SmallVector<unsigned>> users(n);
   std::vector<unsigned> pending(n, 0);
   for (unsigned i = 0; i < n; ++i) {
-    for (const std::string &name : nodes[i].inputs) {
-      if (std::optional<unsigned> producer = producerOf(name)) {
+    for (auto &[key, sub] : g.nodes[i].graphs)
+      sortNodes(*sub);
+    for (StringRef name : dependencies(g.nodes[i])) {
+      if (std::optional<unsigned> producer = producerOf(g, name)) {
         users[*producer].push_back(i);
         ++pending[i];
       }
@@ -833,32 +1029,31 @@ SmallVector<unsigned> Importer::sortNodes() {
   for (unsigned i = 0; i < n; ++i)
     if (!pending[i])
       ready.push(i);
-  SmallVector<unsigned> order;
+  g.order.clear();
   while (!ready.empty()) {
     unsigned u = ready.top();
     ready.pop();
-    order.push_back(u);
+    g.order.push_back(u);
     for (unsigned v : users[u])
       if (!--pending[v])
         ready.push(v);
   }
-  if (order.size() < n)
-    reportCycles(pending);
-  return order;
+  if (g.order.size() < n)
+    reportCycles(g, pending);
 }
 
 /// Reports the cycles among the nodes that sorting left (`pending` > 0).
 /// Each such node has a producer that was left too, so following producers
 /// from any of them comes back to a node already seen: a cycle.
-void Importer::reportCycles(ArrayRef<unsigned> pending) {
+void Importer::reportCycles(Graph &g, ArrayRef<unsigned> pending) {
   auto leftProducer = [&](unsigned u) {
-    for (const std::string &name : nodes[u].inputs)
-      if (std::optional<unsigned> p = producerOf(name); p && pending[*p])
+    for (StringRef name : dependencies(g.nodes[u]))
+      if (std::optional<unsigned> p = producerOf(g, name); p && pending[*p])
         return *p;
     llvm_unreachable("a node left by sorting has a producer left too");
   };
-  std::vector<bool> reported(nodes.size(), false);
-  for (unsigned start = 0; start < nodes.size(); ++start) {
+  std::vector<bool> reported(g.nodes.size(), false);
+  for (unsigned start = 0; start < g.nodes.size(); ++start) {
     if (!pending[start] || reported[start])
       continue;
     SmallVector<unsigned> walk;
@@ -874,12 +1069,12 @@ void Importer::reportCycles(ArrayRef<unsigned> pending) {
     std::rotate(cycle.begin(), llvm::min_element(cycle), cycle.end());
     if (llvm::any_of(cycle, [&](unsigned c) { return reported[c]; }))
       continue;
-    auto diag = nodeError(nodes[cycle.front()]) << "the graph has a cycle: ";
+    auto diag = nodeError(g.nodes[cycle.front()]) << "the graph has a cycle: ";
     for (unsigned c : cycle) {
-      diag << "'" << nodes[c].name << "' -> ";
+      diag << "'" << g.nodes[c].name << "' -> ";
       reported[c] = true;
     }
-    diag << "'" << nodes[cycle.front()].name << "'";
+    diag << "'" << g.nodes[cycle.front()].name << "'";
   }
 }
 
@@ -893,7 +1088,7 @@ func::FuncOp Importer::buildFunction(OpBuilder &b, ModuleOp module) {
   b.setInsertionPointToEnd(module.getBody());
   SmallVector<Type> types;
   SmallVector<Location> locs;
-  for (const InputSpec &input : inputs) {
+  for (const InputSpec &input : top.inputs) {
     if (!input.type)
       continue;
     types.push_back(input.type);
@@ -903,16 +1098,100 @@ func::FuncOp Importer::buildFunction(OpBuilder &b, ModuleOp module) {
                                    b.getFunctionType(types, {}));
   Block *body = b.createBlock(&func.getBody(), {}, types, locs);
   unsigned arg = 0;
-  for (auto [i, input] : llvm::enumerate(inputs)) {
+  for (auto [i, input] : llvm::enumerate(top.inputs)) {
     if (!input.type)
       continue;
     func.setArgAttr(arg, kNameAttr, b.getStringAttr(input.name));
     func.setArgAttr(arg, kDimsAttr, input.dims);
-    if (isDefinedBy(input.name, {Definer::Input, static_cast<unsigned>(i)}))
-      values[input.name] = body->getArgument(arg);
+    if (isDefinedBy(top, input.name,
+                    {Definer::Input, static_cast<unsigned>(i)}))
+      top.values[input.name] = body->getArgument(arg);
     ++arg;
   }
   return func;
+}
+
+/// Builds the constants and nodes of `g` at `b`'s insertion point.
+void Importer::buildBody(OpBuilder &b, Graph &g) {
+  for (auto [i, constant] : llvm::enumerate(g.constants)) {
+    if (!constant.value ||
+        !isDefinedBy(g, constant.name,
+                     {Definer::Constant, static_cast<unsigned>(i)}))
+      continue;
+    g.values[constant.name] =
+        ConstantOp::create(b, constant.loc, constant.value.getType(),
+                           constant.value)
+            .getResult();
+  }
+  for (unsigned index : g.order)
+    buildNode(b, g, index);
+}
+
+/// The value `name` resolves to from `g`, or null if it failed to build.
+Value Importer::lookupValue(const Graph &g, StringRef name) const {
+  const Graph *owner = resolve(&g, name);
+  return owner ? owner->values.lookup(name) : Value();
+}
+
+/// Checks what a nested graph's input declares (dtype, shape: optional)
+/// against the value bound to it. A symbolic (string) dimension matches a
+/// dynamic one; kiln-infer-symbolic-dims relates the symbols.
+bool Importer::checkBoundInput(Graph &g, const InputSpec &input, Type bound) {
+  auto type = cast<RankedTensorType>(bound);
+  bool dtypeOk = !input.dtype || input.dtype == type.getElementType();
+  bool shapeOk = true;
+  if (input.shape) {
+    ArrayRef<int64_t> declared = *input.shape;
+    shapeOk = declared.size() == static_cast<size_t>(type.getRank());
+    for (size_t i = 0; shapeOk && i < declared.size(); ++i)
+      shapeOk = declared[i] == type.getDimSize(i);
+  }
+  if (dtypeOk && shapeOk)
+    return true;
+  auto typeStr = [](Type elementType, ArrayRef<int64_t> shape) {
+    std::string s = dtypeName(elementType) + " [";
+    for (auto [i, d] : llvm::enumerate(shape))
+      s += (i ? ", " : "") +
+           (ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d));
+    return s + "]";
+  };
+  error(input.loc) << g.entryPrefix() << "input '" << input.name
+                   << "' is declared "
+                   << typeStr(input.dtype ? input.dtype : type.getElementType(),
+                              input.shape ? ArrayRef<int64_t>(*input.shape)
+                                          : type.getShape())
+                   << " but receives " << typeStr(type.getElementType(),
+                                                  type.getShape());
+  return false;
+}
+
+/// Builds nested graph `g` into `region` (empty): one block whose arguments
+/// are `g`'s inputs, typed like the `bound` values, and whose `kiln.yield`
+/// returns `g`'s outputs. False when something in it failed (reported).
+bool Importer::buildNestedGraph(Graph &g, ValueRange bound, Region &region) {
+  Block *block = new Block();
+  region.push_back(block);
+  bool ok = true;
+  for (auto [i, input] : llvm::enumerate(g.inputs)) {
+    Type type = bound[i].getType();
+    ok &= checkBoundInput(g, input, type);
+    BlockArgument arg = block->addArgument(type, input.loc);
+    if (isDefinedBy(g, input.name, {Definer::Input, static_cast<unsigned>(i)}))
+      g.values[input.name] = arg;
+  }
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(block);
+  buildBody(b, g);
+  SmallVector<Value> results;
+  for (auto &[name, pointer] : g.outputs) {
+    Value value = lookupValue(g, name);
+    if (!value)
+      ok = false; // it failed to build or is undefined: reported
+    results.push_back(value);
+  }
+  if (ok)
+    YieldOp::create(b, posLoc(g.pointer + "/outputs"), results);
+  return ok;
 }
 
 LogicalResult Importer::checkDtypes(const NodeSpec &node, ValueRange operands) {
@@ -976,60 +1255,85 @@ Importer::withNodePrefix(const NodeSpec &node,
   return result;
 }
 
-void Importer::buildNode(OpBuilder &b, unsigned index) {
-  NodeSpec &node = nodes[index];
+void Importer::buildNode(OpBuilder &b, Graph &g, unsigned index) {
+  NodeSpec &node = g.nodes[index];
   if (!node.valid)
     return;
   SmallVector<Value> operands;
   for (const std::string &name : node.inputs) {
     // A missing value failed to build, which has been reported.
-    Value value = values.lookup(name);
+    Value value = lookupValue(g, name);
     if (!value)
       return;
     operands.push_back(value);
   }
   if (failed(checkDtypes(node, operands)))
     return;
+  // Nested graphs first: their inputs take the types of the values bound
+  // to them. They are built inside a placeholder of the node's op (no
+  // results yet, never verified), so that their ops sit in the function's
+  // nesting and verify like any other; the builder moves their blocks into
+  // the real op, and the placeholder goes.
+  Operation *holder = nullptr;
+  if (!node.graphs.empty()) {
+    OperationState state(node.loc, "kiln." + node.op);
+    state.addOperands(operands);
+    for (size_t i = 0; i < node.graphs.size(); ++i)
+      state.addRegion();
+    holder = b.create(state);
+  }
+  llvm::scope_exit dropHolder([&] {
+    node.attrs.graphs.clear();
+    if (holder)
+      holder->erase();
+  });
+  ValueRange bound =
+      ValueRange(operands).drop_front(node.spec->firstGraphInput);
+  bool nestedOk = true;
+  for (auto [i, entry] : llvm::enumerate(node.graphs)) {
+    Region &region = holder->getRegion(i);
+    nestedOk &= buildNestedGraph(*entry.second, bound, region);
+    node.attrs.graphs[entry.first] = &region;
+  }
+  if (!nestedOk)
+    return;
   FailureOr<SmallVector<Value>> results = withNodePrefix(node, [&] {
     return node.spec->build(b, node.loc, operands, node.attrs);
   });
   if (failed(results))
     return;
-  assert(results->size() == node.outputs.size() && "one value per output");
+  if (results->size() != node.outputs.size()) {
+    // Ops whose results follow from their nested graphs (if).
+    nodeError(node, "/outputs")
+        << "its nested graphs give " << results->size() << " value"
+        << (results->size() == 1 ? "" : "s") << " but the node lists "
+        << node.outputs.size() << " output"
+        << (node.outputs.size() == 1 ? "" : "s");
+    return;
+  }
   for (auto [name, value] : llvm::zip(node.outputs, *results))
-    if (isDefinedBy(name, {Definer::Node, index}))
-      values[name] = value;
+    if (isDefinedBy(g, name, {Definer::Node, index}))
+      g.values[name] = value;
 }
 
 /// Returns the outputs and sets the function's results to match.
 void Importer::finishFunction(OpBuilder &b, func::FuncOp func) {
   SmallVector<Value> results;
-  for (auto &[name, pointer] : outputs)
-    if (Value value = values.lookup(name))
+  for (auto &[name, pointer] : top.outputs)
+    if (Value value = top.values.lookup(name))
       results.push_back(value);
   func::ReturnOp::create(b, func.getLoc(), results);
   func.setFunctionType(b.getFunctionType(func.getArgumentTypes(),
                                          ValueRange(results).getTypes()));
-  for (auto [i, output] : llvm::enumerate(outputs))
+  for (auto [i, output] : llvm::enumerate(top.outputs))
     func.setResultAttr(i, kNameAttr, b.getStringAttr(output.first));
 }
 
-OwningOpRef<ModuleOp> Importer::build(ArrayRef<unsigned> order) {
+OwningOpRef<ModuleOp> Importer::build() {
   OpBuilder b(ctx);
   OwningOpRef<ModuleOp> module = ModuleOp::create(namedLoc(graphName, ""));
   func::FuncOp func = buildFunction(b, *module);
-  for (auto [i, constant] : llvm::enumerate(constants)) {
-    if (!constant.value ||
-        !isDefinedBy(constant.name,
-                     {Definer::Constant, static_cast<unsigned>(i)}))
-      continue;
-    values[constant.name] =
-        ConstantOp::create(b, constant.loc, constant.value.getType(),
-                           constant.value)
-            .getResult();
-  }
-  for (unsigned index : order)
-    buildNode(b, index);
+  buildBody(b, top);
   if (hadError)
     return nullptr;
   finishFunction(b, func);
@@ -1044,21 +1348,10 @@ OwningOpRef<ModuleOp> Importer::run() {
                       << describeJson(doc);
     return nullptr;
   }
-  checkKnownFields(doc, {"name", "inputs", "outputs", "constants", "nodes"}, "",
-                   "graph");
-  parseGraphName();
-  forEachEntry("inputs", true,
-               [&](unsigned i, const json &entry) { parseInput(i, entry); });
-  if (const json *list =
-          getField(doc, "outputs", "", JsonKind::Array, true, "graph"))
-    parseOutputs(*list);
-  forEachEntry("constants", false,
-               [&](unsigned i, const json &entry) { parseConstant(i, entry); });
-  forEachEntry("nodes", true,
-               [&](unsigned i, const json &entry) { parseNode(i, entry); });
-  checkUses();
-  SmallVector<unsigned> order = sortNodes();
-  return build(order);
+  parseGraph(top, doc);
+  checkUses(top);
+  sortNodes(top);
+  return build();
 }
 
 //===----------------------------------------------------------------------===//

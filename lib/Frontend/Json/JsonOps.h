@@ -12,6 +12,7 @@
 #include "dialects/kiln/IR/KilnOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Region.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
 
@@ -29,6 +30,7 @@ enum class AttrKind {
   FloatList, // a list of JSON numbers (resize's scales)
   String, // a JSON string; OpSpec builders check the allowed values
   Dtype,  // a dtype name ("f32", ...), stored as its element type
+  Graph,  // a nested graph (if, while): the importer checks and builds it
 };
 
 struct AttrSpec {
@@ -47,6 +49,12 @@ struct NodeAttrs {
   llvm::StringMap<SmallVector<double>> floatLists;
   llvm::StringMap<std::string> strings;
   llvm::StringMap<Type> dtypes;
+  /// Nested graphs, built by the importer just before the node: a region of
+  /// one block whose arguments are the graph's inputs (bound to the node's
+  /// inputs from OpSpec::firstGraphInput on) and whose `kiln.yield` returns
+  /// its outputs. A builder moves them into its op (Region::takeBody); the
+  /// importer owns what is left.
+  llvm::StringMap<Region *> graphs;
   /// How many outputs the node names (ops with kAnyOutputs, like split,
   /// produce that many results).
   unsigned numOutputs = 0;
@@ -84,6 +92,7 @@ struct NodeAttrs {
     return StringRef(it->second);
   }
   Type getDtype(StringRef name) const { return dtypes.lookup(name); }
+  Region *getGraph(StringRef name) const { return graphs.lookup(name); }
 };
 
 /// Which operand dtypes an op accepts, checked before building it so that
@@ -107,6 +116,9 @@ struct OpSpec {
   DtypeRule dtypes;
   BuildFn build;
   unsigned numOutputs = 1;
+  /// Ops with Graph attributes: the node input bound to a nested graph's
+  /// first input (the others follow in order).
+  unsigned firstGraphInput = 0;
 };
 
 /// Creates an `OpTy` whose result types come from its own inference, which

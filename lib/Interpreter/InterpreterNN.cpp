@@ -1,4 +1,4 @@
-//===- InterpreterNN.cpp - matmul, reduction, nn kernels ------------*- C++ -*-===//
+//===- InterpreterNN.cpp - matmul, reduction, nn kernels --------*- C++ -*-===//
 #include "Dispatch.h"
 #include "KernelsNN.h"
 
@@ -68,8 +68,8 @@ mlir::kiln::interp::runNNKernel(Operation *op, ArrayRef<View> in,
                          out);
       })
       .Case([&](ReduceProdOp r) {
-        return reduceProd(in[0], toOptionalVector(r.getAxes()),
-                          r.getKeepdims(), out);
+        return reduceProd(in[0], toOptionalVector(r.getAxes()), r.getKeepdims(),
+                          out);
       })
       .Case([&](SoftmaxOp s) {
         return softmax(in[0], s.getAxisAttr().getInt(), out);

@@ -1,4 +1,4 @@
-//===- KernelsNN.cpp - reference kernels of the nn family --------*- C++ -*-===//
+//===- KernelsNN.cpp - reference kernels of the nn family -------*- C++ -*-===//
 //
 // Direct loops, written to be checked by reading rather than to be fast.
 // Numerics follow Kernels.cpp: sums (convolutions, pooling averages,
@@ -103,7 +103,8 @@ Status checkSame(const View &a, const View &b, const char *name) {
 Status checkWindowParams(const View &x, size_t r, const WindowParams &p) {
   if (x.rank() < 3 || x.rank() > 5)
     return Status::error("x must be [N, C, D...] with 1 to 3 spatial "
-                         "dimensions, got " + shapeString(*x.shape));
+                         "dimensions, got " +
+                         shapeString(*x.shape));
   if (p.strides.size() != r || p.dilations.size() != r ||
       p.pads.size() != 2 * r)
     return Status::error("window attributes do not match " + str(r) +
@@ -235,8 +236,8 @@ Status conv(const View &x, const View &w, const View *bias,
               int64_t flat = 0;
               bool inside = true;
               for (size_t i = 0; i < r; ++i) {
-                int64_t pos = oi[i] * p.strides[i] + ki[i] * p.dilations[i] -
-                              p.pads[i];
+                int64_t pos =
+                    oi[i] * p.strides[i] + ki[i] * p.dilations[i] - p.pads[i];
                 inside = inside && pos >= 0 && pos < cs.in[i];
                 flat = flat * cs.in[i] + pos;
               }
@@ -328,8 +329,7 @@ void forEachWindow(const std::vector<int64_t> &in,
       int64_t flat = 0;
       bool inside = true;
       for (size_t i = 0; i < r; ++i) {
-        int64_t pos =
-            oi[i] * p.strides[i] + ki[i] * p.dilations[i] - p.pads[i];
+        int64_t pos = oi[i] * p.strides[i] + ki[i] * p.dilations[i] - p.pads[i];
         inside = inside && pos >= 0 && pos < in[i];
         flat = flat * in[i] + pos;
       }
@@ -338,8 +338,8 @@ void forEachWindow(const std::vector<int64_t> &in,
   }
 }
 
-Status poolShape(const View &x, const WindowParams &p,
-                 std::vector<int64_t> &in, std::vector<int64_t> &out) {
+Status poolShape(const View &x, const WindowParams &p, std::vector<int64_t> &in,
+                 std::vector<int64_t> &out) {
   size_t r = x.rank() >= 2 ? x.rank() - 2 : 0;
   if (Status s = checkWindowParams(x, r, p); s.failed())
     return s;
@@ -349,8 +349,7 @@ Status poolShape(const View &x, const WindowParams &p,
                          shapeString(*x.shape));
   for (size_t i = 0; i < r; ++i) {
     int64_t o = windowOut((*x.shape)[i + 2], p.kernel[i], p.strides[i],
-                          p.dilations[i], p.pads[i], p.pads[r + i],
-                          p.ceilMode);
+                          p.dilations[i], p.pads[i], p.pads[r + i], p.ceilMode);
     if (o < 1 || p.kernel[i] < 1)
       return Status::error("the window is larger than the padded input " +
                            shapeString(*x.shape));
@@ -693,8 +692,7 @@ Status layerNorm(const View &x, const View &scale, const View &bias,
     return Status::error("axis " + str(axis) + " is out of range for rank " +
                          str(rank));
   for (const View *v : {&scale, &bias})
-    if (Status s = checkSame(x, *v, v == &scale ? "scale" : "bias");
-        s.failed())
+    if (Status s = checkSame(x, *v, v == &scale ? "scale" : "bias"); s.failed())
       return s;
   std::vector<int64_t> normShape(x.shape->begin() + a, x.shape->end());
   std::vector<int64_t> scaleOff, biasOff;
@@ -734,8 +732,7 @@ Status batchNorm(const View &x, const View &scale, const View &bias,
                  const View &mean, const View &var, double epsilon,
                  Buffer &out) {
   if (x.rank() < 2)
-    return Status::error("x must be [N, C, ...], got " +
-                         shapeString(*x.shape));
+    return Status::error("x must be [N, C, ...], got " + shapeString(*x.shape));
   int64_t c = (*x.shape)[1];
   const View *params[] = {&scale, &bias, &mean, &var};
   const char *names[] = {"scale", "bias", "mean", "var"};

@@ -1,4 +1,4 @@
-//===- KernelsNN.h - reference kernels of the nn family ----------*- C++ -*-===//
+//===- KernelsNN.h - reference kernels of the nn family ---------*- C++ -*-===//
 //
 // Plain C++ (no MLIR headers), with the conventions of Kernels.h: dense
 // row-major buffers, shapes checked against each other, errors returned as a

@@ -1,4 +1,4 @@
-//===- KilnNNOps.cpp - matmul, reductions, nn ops -------------------*- C++ -*-===//
+//===- KilnNNOps.cpp - matmul, reductions, nn ops ---------------*- C++ -*-===//
 #include "KilnOpsUtils.h"
 
 #include "mlir/IR/Builders.h"
@@ -36,16 +36,15 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
     std::swap(b[b.size() - 1], b[b.size() - 2]);
   int64_t k1 = a.back(), k2 = b[b.size() - 2];
   if (k1 != k2)
-    return emitInferError(loc, "contraction dimensions differ: " +
-                                   shapeStr(at.getShape()) + " x " +
-                                   shapeStr(bt.getShape()));
+    return emitInferError(
+        loc, "contraction dimensions differ: " + shapeStr(at.getShape()) +
+                 " x " + shapeStr(bt.getShape()));
   auto batch = broadcastShapes(ArrayRef<int64_t>(a).drop_back(2),
                                ArrayRef<int64_t>(b).drop_back(2));
   if (failed(batch))
-    return emitInferError(loc, "batch dimensions of " +
-                                   shapeStr(at.getShape()) + " and " +
-                                   shapeStr(bt.getShape()) +
-                                   " cannot be broadcast together");
+    return emitInferError(
+        loc, "batch dimensions of " + shapeStr(at.getShape()) + " and " +
+                 shapeStr(bt.getShape()) + " cannot be broadcast together");
   SmallVector<int64_t> shape(*batch);
   if (!promoteA)
     shape.push_back(a[a.size() - 2]);
@@ -55,9 +54,9 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-
-LogicalResult MatmulOp::inferSymbolicShapes(SymShapeFn shapeOf,
-                                            SmallVectorImpl<SymShape> &results) {
+LogicalResult
+MatmulOp::inferSymbolicShapes(SymShapeFn shapeOf,
+                              SmallVectorImpl<SymShape> &results) {
   SymShape a = shapeOf(getA()), b = shapeOf(getB());
   bool promoteA = a.size() == 1, promoteB = b.size() == 1;
   if (promoteA)
@@ -101,8 +100,8 @@ normalizeAxes(std::optional<ArrayRef<int64_t>> axes, int64_t rank,
     auto n = normalizeAxis(axis, rank);
     if (failed(n))
       return emitInferError(loc, "axis " + Twine(axis) +
-                                           " is out of range for rank " +
-                                           Twine(rank));
+                                     " is out of range for rank " +
+                                     Twine(rank));
     if (llvm::is_contained(result, *n))
       return emitInferError(loc, "axis " + Twine(axis) + " is repeated");
     result.push_back(*n);
@@ -131,10 +130,9 @@ static LogicalResult inferReduce(std::optional<Location> loc, Value x,
 }
 
 #define KILN_REDUCE(OP)                                                        \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &inferred) {        \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &inferred) {                                       \
     return inferReduce(loc, adaptor.getX(), adaptor.getAxes(),                 \
                        adaptor.getKeepdims(), inferred);                       \
   }                                                                            \
@@ -149,10 +147,10 @@ KILN_REDUCE(ReduceMinOp)
 KILN_REDUCE(ReduceProdOp)
 #undef KILN_REDUCE
 
-
-LogicalResult mlir::kiln::inferReduceSymbolicShapes(
-    Operation *op, ArrayRef<int64_t> axes, bool keepdims, SymShapeFn shapeOf,
-    SmallVectorImpl<SymShape> &results) {
+LogicalResult
+mlir::kiln::inferReduceSymbolicShapes(Operation *op, ArrayRef<int64_t> axes,
+                                      bool keepdims, SymShapeFn shapeOf,
+                                      SmallVectorImpl<SymShape> &results) {
   SymShape r;
   for (auto [i, d] : llvm::enumerate(shapeOf(op->getOperand(0)))) {
     if (!llvm::is_contained(axes, (int64_t)i))
@@ -175,7 +173,6 @@ LogicalResult SoftmaxOp::verify() {
   return success();
 }
 
-
 //===----------------------------------------------------------------------===//
 // Window geometry (conv, conv_transpose, pooling)
 //===----------------------------------------------------------------------===//
@@ -191,7 +188,8 @@ struct Window {
 /// Reads an optional list attribute of `size` entries, each >= `min`.
 LogicalResult readList(std::optional<Location> loc, StringRef name,
                        std::optional<ArrayRef<int64_t>> list, size_t size,
-                       int64_t min, int64_t dflt, SmallVectorImpl<int64_t> &out) {
+                       int64_t min, int64_t dflt,
+                       SmallVectorImpl<int64_t> &out) {
   if (!list) {
     out.assign(size, dflt);
     return success();
@@ -230,7 +228,8 @@ FailureOr<Window> resolveWindow(std::optional<Location> loc, WindowKind kind,
       autoPad != "SAME_LOWER" && autoPad != "VALID")
     return emitInferError(loc, "'auto_pad' must be one of \"NOTSET\", "
                                "\"SAME_UPPER\", \"SAME_LOWER\", \"VALID\"; "
-                               "got \"" + autoPad + "\"");
+                               "got \"" +
+                                   autoPad + "\"");
   if (autoPad != "NOTSET" && pads)
     return emitInferError(loc, "'pads' cannot be combined with auto_pad \"" +
                                    autoPad + "\"");
@@ -255,20 +254,22 @@ FailureOr<Window> resolveWindow(std::optional<Location> loc, WindowKind kind,
       if (o < 1)
         return emitInferError(loc, "pads " + Twine(pb) + " + " + Twine(pe) +
                                        " leave no output in spatial "
-                                       "dimension " + Twine(i));
+                                       "dimension " +
+                                       Twine(i));
     } else {
       if (same) {
-        int64_t total = std::max<int64_t>(
-            0, (ceilDiv(in[i], s) - 1) * s + eff - in[i]);
+        int64_t total =
+            std::max<int64_t>(0, (ceilDiv(in[i], s) - 1) * s + eff - in[i]);
         pb = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
         pe = total - pb;
       }
       int64_t span = in[i] + pb + pe;
       if (span < eff)
-        return emitInferError(
-                   loc, "the window (" + Twine(eff) + " with dilation) is "
-                        "larger than the padded input (" + Twine(span) +
-                        ") in spatial dimension " + Twine(i));
+        return emitInferError(loc, "the window (" + Twine(eff) +
+                                       " with dilation) is "
+                                       "larger than the padded input (" +
+                                       Twine(span) + ") in spatial dimension " +
+                                       Twine(i));
       o = (ceilMode ? ceilDiv(span - eff, s) : (span - eff) / s) + 1;
       // ONNX drops a last ceil_mode window that starts in the end padding.
       if (ceilMode && (o - 1) * s >= in[i] + pb)
@@ -281,8 +282,8 @@ FailureOr<Window> resolveWindow(std::optional<Location> loc, WindowKind kind,
 
 /// Checks the layout shared by conv and pooling inputs: [N, C, D1..Dr] with
 /// 1 <= r <= 3 and static spatial dims (and C when `staticChannels`).
-LogicalResult checkWindowInput(std::optional<Location> loc,
-                               RankedTensorType xt, bool staticChannels) {
+LogicalResult checkWindowInput(std::optional<Location> loc, RankedTensorType xt,
+                               bool staticChannels) {
   if (xt.getRank() < 3 || xt.getRank() > 5)
     return emitInferError(loc, "x must be [N, C, D...] with 1 to 3 spatial "
                                "dimensions, got rank " +
@@ -298,16 +299,16 @@ LogicalResult checkWindowInput(std::optional<Location> loc,
 /// Checks w and bias of conv / conv_transpose; returns the output channels.
 /// `perGroupDim` is the dimension of w that holds C/groups (1 for conv,
 /// 0 holds all of C for conv_transpose).
-FailureOr<int64_t> checkConvOperands(std::optional<Location> loc, bool transpose,
-                                     RankedTensorType xt, RankedTensorType wt,
-                                     Value bias, int64_t groups) {
+FailureOr<int64_t> checkConvOperands(std::optional<Location> loc,
+                                     bool transpose, RankedTensorType xt,
+                                     RankedTensorType wt, Value bias,
+                                     int64_t groups) {
   if (failed(checkWindowInput(loc, xt, /*staticChannels=*/true)))
     return failure();
   if (wt.getRank() != xt.getRank())
-    return emitInferError(loc, "kernel rank mismatch: w " +
-                                   shapeStr(wt.getShape()) +
-                                   " must have the rank of x " +
-                                   shapeStr(xt.getShape()));
+    return emitInferError(
+        loc, "kernel rank mismatch: w " + shapeStr(wt.getShape()) +
+                 " must have the rank of x " + shapeStr(xt.getShape()));
   if (wt.getElementType() != xt.getElementType())
     return emitInferError(loc, "w must have the element type of x");
   if (!wt.hasStaticShape())
@@ -324,10 +325,9 @@ FailureOr<int64_t> checkConvOperands(std::optional<Location> loc, bool transpose
   if (!transpose) {
     if (wt.getDimSize(1) * groups != c)
       return emitInferError(loc, "channel mismatch: x has " + Twine(c) +
-                                     " channels, w " +
-                                     shapeStr(wt.getShape()) + " expects " +
-                                     Twine(wt.getDimSize(1)) + " x " +
-                                     Twine(groups) + " groups");
+                                     " channels, w " + shapeStr(wt.getShape()) +
+                                     " expects " + Twine(wt.getDimSize(1)) +
+                                     " x " + Twine(groups) + " groups");
     m = wt.getDimSize(0);
     if (m % groups != 0)
       return emitInferError(loc, "groups (" + Twine(groups) +
@@ -336,9 +336,8 @@ FailureOr<int64_t> checkConvOperands(std::optional<Location> loc, bool transpose
   } else {
     if (wt.getDimSize(0) != c)
       return emitInferError(loc, "channel mismatch: x has " + Twine(c) +
-                                     " channels, w " +
-                                     shapeStr(wt.getShape()) + " has " +
-                                     Twine(wt.getDimSize(0)));
+                                     " channels, w " + shapeStr(wt.getShape()) +
+                                     " has " + Twine(wt.getDimSize(0)));
     m = wt.getDimSize(1) * groups;
   }
   for (int64_t k : wt.getShape().drop_front(2))
@@ -402,9 +401,10 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult ConvTransposeOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+ConvTransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &inferred) {
   RankedTensorType xt = tensorOf(adaptor.getX()), wt = tensorOf(adaptor.getW());
   auto m = checkConvOperands(loc, true, xt, wt, adaptor.getBias(),
                              adaptor.getGroups());
@@ -449,11 +449,12 @@ SmallVector<int64_t> ConvTransposeOp::getOutputPaddingValues() {
 // Pooling
 //===----------------------------------------------------------------------===//
 
-static FailureOr<Window>
-poolWindow(std::optional<Location> loc, Value x, ArrayRef<int64_t> kernel,
-           std::optional<ArrayRef<int64_t>> strides,
-           std::optional<ArrayRef<int64_t>> pads,
-           std::optional<ArrayRef<int64_t>> dilations, bool ceilMode) {
+static FailureOr<Window> poolWindow(std::optional<Location> loc, Value x,
+                                    ArrayRef<int64_t> kernel,
+                                    std::optional<ArrayRef<int64_t>> strides,
+                                    std::optional<ArrayRef<int64_t>> pads,
+                                    std::optional<ArrayRef<int64_t>> dilations,
+                                    bool ceilMode) {
   RankedTensorType xt = tensorOf(x);
   if (failed(checkWindowInput(loc, xt, /*staticChannels=*/false)))
     return failure();
@@ -465,15 +466,14 @@ poolWindow(std::optional<Location> loc, Value x, ArrayRef<int64_t> kernel,
                                    Twine(in.size()) + " spatial dimensions");
   for (int64_t k : kernel)
     if (k < 1)
-      return emitInferError(loc, "'kernel' entries must be >= 1, got " +
-                                     Twine(k));
+      return emitInferError(loc,
+                            "'kernel' entries must be >= 1, got " + Twine(k));
   return resolveWindow(loc, WindowKind::Pool, in, kernel, strides, pads,
                        dilations, std::nullopt, "NOTSET", ceilMode);
 }
 
-static LogicalResult inferPool(std::optional<Location> loc,
-                               FailureOr<Window> w, Value x,
-                               SmallVectorImpl<Type> &inferred) {
+static LogicalResult inferPool(std::optional<Location> loc, FailureOr<Window> w,
+                               Value x, SmallVectorImpl<Type> &inferred) {
   if (failed(w))
     return failure();
   RankedTensorType xt = tensorOf(x);
@@ -545,10 +545,9 @@ static LogicalResult inferGlobalPool(std::optional<Location> loc, Value x,
 }
 
 #define KILN_GLOBAL_POOL(OP)                                                   \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &inferred) {        \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &inferred) {                                       \
     return inferGlobalPool(loc, adaptor.getX(), inferred);                     \
   }                                                                            \
   LogicalResult OP::inferSymbolicShapes(SymShapeFn shapeOf,                    \
@@ -587,10 +586,9 @@ static LogicalResult inferArgReduce(MLIRContext *ctx,
 }
 
 #define KILN_ARG_REDUCE(OP)                                                    \
-  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &inferred) {        \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,          \
+      SmallVectorImpl<Type> &inferred) {                                       \
     return inferArgReduce(ctx, loc, adaptor.getX(),                            \
                           adaptor.getAxisAttr().getInt(),                      \
                           adaptor.getKeepdims(), inferred);                    \
@@ -644,19 +642,21 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
         ArrayRef<int64_t>(*b) != normalized)
       return emitInferError(loc, name + " " + shapeStr(s) +
                                      " does not broadcast to the normalized "
-                                     "dimensions " + shapeStr(normalized));
+                                     "dimensions " +
+                                     shapeStr(normalized));
   }
   inferred.push_back(xt);
   return success();
 }
 
-LogicalResult LayerNormOp::inferSymbolicShapes(
-    SymShapeFn shapeOf, SmallVectorImpl<SymShape> &results) {
+LogicalResult
+LayerNormOp::inferSymbolicShapes(SymShapeFn shapeOf,
+                                 SmallVectorImpl<SymShape> &results) {
   // The types cannot tell two dynamic dims apart; the symbols can, and
   // compiled code indexes scale/bias with x's sizes.
   const SymShape &xs = shapeOf(getX());
-  ArrayRef<SymDim> normalized = ArrayRef<SymDim>(xs).drop_front(
-      getNormalizedAxis());
+  ArrayRef<SymDim> normalized =
+      ArrayRef<SymDim>(xs).drop_front(getNormalizedAxis());
   for (Value v : {getScale(), getBias()}) {
     auto b = symBroadcast(*this, shapeOf(v), normalized);
     if (failed(b))
@@ -688,7 +688,8 @@ LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
   // A dynamic C could differ from the parameters' length at run time.
   if (ShapedType::isDynamic(c))
     return emitInferError(loc, "the channel dimension of x must be static, "
-                               "got " + shapeStr(xt.getShape()));
+                               "got " +
+                                   shapeStr(xt.getShape()));
   std::pair<StringRef, Value> params[] = {{"scale", adaptor.getScale()},
                                           {"bias", adaptor.getBias()},
                                           {"mean", adaptor.getMean()},
@@ -699,8 +700,7 @@ LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
     ArrayRef<int64_t> s = tensorOf(v).getShape();
     if (s.size() != 1 || s[0] != c)
       return emitInferError(loc, name + " must be [C] with C = " + Twine(c) +
-                                     " (dimension 1 of x), got " +
-                                     shapeStr(s));
+                                     " (dimension 1 of x), got " + shapeStr(s));
   }
   inferred.push_back(xt);
   return success();

@@ -1,4 +1,4 @@
-//===- ConvPool.cpp - conv, conv_transpose and pooling to linalg -*- C++ -*-===//
+//===- ConvPool.cpp - conv, conv_transpose, pooling to linalg ---*- C++ -*-===//
 //
 // Every op here is one linalg.generic (plus a tensor.pad, and a division for
 // avg_pool), written for any spatial rank and any groups so that one code
@@ -132,8 +132,9 @@ struct ConvLowering : public OpConversionPattern<ConvOp> {
     SmallVector<int64_t> dilations = op.getDilationValues();
     SmallVector<int64_t> pads = op.getPadValues();
     ArrayRef<int64_t> padsRef(pads);
-    Value x = padSpatial(rewriter, loc, adaptor.getX(), padsRef.take_front(r),
-                         padsRef.drop_front(r), constantOf(rewriter, loc, elt, 0));
+    Value x =
+        padSpatial(rewriter, loc, adaptor.getX(), padsRef.take_front(r),
+                   padsRef.drop_front(r), constantOf(rewriter, loc, elt, 0));
     Value w = splitLeading(rewriter, loc, adaptor.getW(), groups);
     int64_t cPerGroup = cast<RankedTensorType>(w.getType()).getDimSize(2);
     Value init = groupedInit(rewriter, loc, x, adaptor.getBias(), rt, groups);
@@ -238,12 +239,12 @@ struct ConvTransposeLowering : public OpConversionPattern<ConvTransposeOp> {
           // Invalid positions read element 0 of the spatial dims (in bounds)
           // and contribute nothing.
           for (int64_t i = 0; i < r; ++i)
-            index[i + 2] = arith::SelectOp::create(b, l, valid, index[i + 2],
-                                                   zero);
+            index[i + 2] =
+                arith::SelectOp::create(b, l, valid, index[i + 2], zero);
           Value xv = tensor::ExtractOp::create(b, l, x, index);
           Value p = arith::MulFOp::create(b, l, xv, args[0]);
-          Value contrib = arith::SelectOp::create(
-              b, l, valid, p, constantOf(b, l, elt, 0));
+          Value contrib =
+              arith::SelectOp::create(b, l, valid, p, constantOf(b, l, elt, 0));
           linalg::YieldOp::create(b, l, addOf(b, l, args[1], contrib));
         });
     rewriter.replaceOp(op,
@@ -262,17 +263,17 @@ SmallVector<int64_t> windowHighPads(ArrayRef<int64_t> in, ArrayRef<int64_t> out,
   SmallVector<int64_t> high;
   for (size_t i = 0; i < in.size(); ++i) {
     int64_t eff = (kernel[i] - 1) * dilations[i] + 1;
-    high.push_back(std::max<int64_t>(
-        0, (out[i] - 1) * strides[i] + eff - in[i] - padsBegin[i]));
+    high.push_back(std::max<int64_t>(0, (out[i] - 1) * strides[i] + eff -
+                                            in[i] - padsBegin[i]));
   }
   return high;
 }
 
 /// Sliding-window reduction over padded `x`: loops n, c, o1..or, k1..kr.
-Value poolWindows(OpBuilder &b, Location loc, Value x, Value init,
-                  ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
-                  ArrayRef<int64_t> dilations,
-                  function_ref<Value(OpBuilder &, Location, Value, Value)> comb) {
+Value poolWindows(
+    OpBuilder &b, Location loc, Value x, Value init, ArrayRef<int64_t> kernel,
+    ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> comb) {
   MLIRContext *ctx = b.getContext();
   int64_t r = kernel.size(), loops = 2 + 2 * r;
   auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
@@ -327,22 +328,20 @@ struct MaxPoolLowering : public OpConversionPattern<MaxPoolOp> {
     SmallVector<int64_t> pads = op.getPadValues();
     ArrayRef<int64_t> kernel = op.getKernel();
     SmallVector<int64_t> low(pads.begin(), pads.begin() + r);
-    SmallVector<int64_t> high = windowHighPads(
-        xt.getShape().drop_front(2), rt.getShape().drop_front(2), kernel,
-        strides, dilations, low);
+    SmallVector<int64_t> high =
+        windowHighPads(xt.getShape().drop_front(2), rt.getShape().drop_front(2),
+                       kernel, strides, dilations, low);
     // Padding holds the identity of max, so it is never selected.
     Value lowest = lowestOf(rewriter, loc, elt);
     Value padded = padSpatial(rewriter, loc, x, low, high, lowest);
     Value init = pooledInit(rewriter, loc, op, x, lowest);
     bool f = isFloat(elt);
-    Value y = poolWindows(rewriter, loc, padded, init, kernel, strides,
-                          dilations,
-                          [f](OpBuilder &b, Location l, Value v, Value acc) {
-                            return f ? (Value)arith::MaximumFOp::create(b, l, v,
-                                                                        acc)
-                                     : (Value)arith::MaxSIOp::create(b, l, v,
-                                                                     acc);
-                          });
+    Value y =
+        poolWindows(rewriter, loc, padded, init, kernel, strides, dilations,
+                    [f](OpBuilder &b, Location l, Value v, Value acc) {
+                      return f ? (Value)arith::MaximumFOp::create(b, l, v, acc)
+                               : (Value)arith::MaxSIOp::create(b, l, v, acc);
+                    });
     rewriter.replaceOp(op, y);
     return success();
   }
@@ -372,11 +371,11 @@ struct AvgPoolLowering : public OpConversionPattern<AvgPoolOp> {
     Value zero = constantOf(rewriter, loc, elt, 0);
     Value padded = padSpatial(rewriter, loc, x, low, high, zero);
     Value init = pooledInit(rewriter, loc, op, x, zero);
-    Value sums = poolWindows(rewriter, loc, padded, init, kernel, strides,
-                             dilations,
-                             [](OpBuilder &b, Location l, Value v, Value acc) {
-                               return arith::AddFOp::create(b, l, v, acc);
-                             });
+    Value sums =
+        poolWindows(rewriter, loc, padded, init, kernel, strides, dilations,
+                    [](OpBuilder &b, Location l, Value v, Value acc) {
+                      return arith::AddFOp::create(b, l, v, acc);
+                    });
 
     // Divisors are known at compile time (static spatial dims): the window's
     // input elements, or its elements inside [-pb, D + pe).
@@ -410,18 +409,19 @@ struct AvgPoolLowering : public OpConversionPattern<AvgPoolOp> {
     SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
     Value empty = tensor::EmptyOp::create(
         rewriter, loc, tensor::getMixedSizes(rewriter, loc, sums), elt);
-    Value y = linalg::GenericOp::create(
-                  rewriter, loc, TypeRange{rt}, ValueRange{sums, divisors},
-                  ValueRange{empty},
-                  SmallVector<AffineMap>{id, AffineMap::get(rank, 0, spatial, ctx),
-                                         id},
-                  iters,
-                  [](OpBuilder &b, Location l, ValueRange args) {
-                    linalg::YieldOp::create(
-                        b, l, arith::DivFOp::create(b, l, args[0], args[1])
-                                  .getResult());
-                  })
-                  .getResult(0);
+    Value y =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{rt}, ValueRange{sums, divisors},
+            ValueRange{empty},
+            SmallVector<AffineMap>{id, AffineMap::get(rank, 0, spatial, ctx),
+                                   id},
+            iters,
+            [](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  b, l,
+                  arith::DivFOp::create(b, l, args[0], args[1]).getResult());
+            })
+            .getResult(0);
     rewriter.replaceOp(op, y);
     return success();
   }

@@ -1,4 +1,4 @@
-//===- NN.cpp - matmul, reductions and nn ops to linalg ----------*- C++ -*-===//
+//===- NN.cpp - matmul, reductions and nn ops to linalg ---------*- C++ -*-===//
 #include "NNPatterns.h"
 #include "Utils.h"
 
@@ -86,8 +86,9 @@ Value countOf(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
   Value n = arith::ConstantIndexOp::create(b, loc, 1);
   for (int64_t axis : axes)
     n = arith::MulIOp::create(
-        b, loc, n, getValueOrCreateConstantIndexOp(
-                       b, loc, tensor::getMixedSize(b, loc, x, axis)));
+        b, loc, n,
+        getValueOrCreateConstantIndexOp(b, loc,
+                                        tensor::getMixedSize(b, loc, x, axis)));
   Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), n);
   if (isa<FloatType>(t))
     return arith::SIToFPOp::create(b, loc, t, i64);
@@ -131,14 +132,12 @@ struct ReduceLowering : public OpConversionPattern<OpTy> {
     if (mean) {
       auto rt = cast<RankedTensorType>(r.getType());
       Value count = countOf(rewriter, loc, x, axes, rt.getElementType());
-      r = buildElementwise(rewriter, loc, rt, r,
-                           [&](OpBuilder &b, Location l, ValueRange args) {
-                             return isFloat(args[0].getType())
-                                        ? (Value)arith::DivFOp::create(
-                                              b, l, args[0], count)
-                                        : (Value)arith::DivSIOp::create(
-                                              b, l, args[0], count);
-                           });
+      r = buildElementwise(
+          rewriter, loc, rt, r, [&](OpBuilder &b, Location l, ValueRange args) {
+            return isFloat(args[0].getType())
+                       ? (Value)arith::DivFOp::create(b, l, args[0], count)
+                       : (Value)arith::DivSIOp::create(b, l, args[0], count);
+          });
     }
     rewriter.replaceOp(op, keepDims(rewriter, loc, r, op.getType(), axes));
     return success();
@@ -186,7 +185,8 @@ struct SoftmaxLowering : public OpConversionPattern<SoftmaxOp> {
     Value m = reduceAxes(rewriter, loc, x, axis, ReduceKind::Max);
     Value e = combineWithReduced(
         rewriter, loc, x, m, axis, [](OpBuilder &b, Location l, ValueRange a) {
-          return math::ExpOp::create(b, l, arith::SubFOp::create(b, l, a[0], a[1]));
+          return math::ExpOp::create(b, l,
+                                     arith::SubFOp::create(b, l, a[0], a[1]));
         });
     Value s = reduceAxes(rewriter, loc, e, axis, ReduceKind::Sum);
     Value r = combineWithReduced(
@@ -254,7 +254,8 @@ MatmulLowering::matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
     bool t = op.getTransposeA();
     aExprs.push_back(t ? d(kDim) : d(mDim));
     aExprs.push_back(t ? d(mDim) : d(kDim));
-    sizes.push_back(tensor::getMixedSize(rewriter, loc, a, t ? ra - 1 : ra - 2));
+    sizes.push_back(
+        tensor::getMixedSize(rewriter, loc, a, t ? ra - 1 : ra - 2));
     outExprs.push_back(d(mDim));
   }
   if (promoteB) {
@@ -263,7 +264,8 @@ MatmulLowering::matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
     bool t = op.getTransposeB();
     bExprs.push_back(t ? d(nDim) : d(kDim));
     bExprs.push_back(t ? d(kDim) : d(nDim));
-    sizes.push_back(tensor::getMixedSize(rewriter, loc, b, t ? rb - 2 : rb - 1));
+    sizes.push_back(
+        tensor::getMixedSize(rewriter, loc, b, t ? rb - 2 : rb - 1));
     outExprs.push_back(d(nDim));
   }
   Type elt = rt.getElementType();
@@ -301,20 +303,22 @@ struct LogSoftmaxLowering : public OpConversionPattern<LogSoftmaxOp> {
     Value m = reduceAxes(rewriter, loc, x, axis, ReduceKind::Max);
     Value e = combineWithReduced(
         rewriter, loc, x, m, axis, [](OpBuilder &b, Location l, ValueRange a) {
-          return math::ExpOp::create(b, l, arith::SubFOp::create(b, l, a[0], a[1]));
+          return math::ExpOp::create(b, l,
+                                     arith::SubFOp::create(b, l, a[0], a[1]));
         });
     Value s = reduceAxes(rewriter, loc, e, axis, ReduceKind::Sum);
     // log(sum(exp(x))) = max + log(sum(exp(x - max))).
-    Value lse = buildElementwise(
-        rewriter, loc, cast<RankedTensorType>(s.getType()), {m, s},
-        [](OpBuilder &b, Location l, ValueRange a) {
-          return arith::AddFOp::create(b, l, a[0],
-                                       math::LogOp::create(b, l, a[1]));
-        });
-    Value r = combineWithReduced(
-        rewriter, loc, x, lse, axis, [](OpBuilder &b, Location l, ValueRange a) {
-          return arith::SubFOp::create(b, l, a[0], a[1]);
-        });
+    Value lse =
+        buildElementwise(rewriter, loc, cast<RankedTensorType>(s.getType()),
+                         {m, s}, [](OpBuilder &b, Location l, ValueRange a) {
+                           return arith::AddFOp::create(
+                               b, l, a[0], math::LogOp::create(b, l, a[1]));
+                         });
+    Value r =
+        combineWithReduced(rewriter, loc, x, lse, axis,
+                           [](OpBuilder &b, Location l, ValueRange a) {
+                             return arith::SubFOp::create(b, l, a[0], a[1]);
+                           });
     rewriter.replaceOp(op, r);
     return success();
   }
@@ -397,15 +401,15 @@ struct ArgReduceLowering : public OpConversionPattern<OpTy> {
           Value v = args[0], best = args[1], bestIdx = args[2];
           Value i = arith::IndexCastOp::create(
               b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
-          Value earlier =
-              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, bestIdx);
+          Value earlier = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                                i, bestIdx);
           Value take;
           if (f) {
             using P = arith::CmpFPredicate;
             Value vNan = arith::CmpFOp::create(b, l, P::UNO, v, v);
             Value bNan = arith::CmpFOp::create(b, l, P::UNO, best, best);
-            Value better = arith::CmpFOp::create(b, l, isMax ? P::OGT : P::OLT,
-                                                 v, best);
+            Value better =
+                arith::CmpFOp::create(b, l, isMax ? P::OGT : P::OLT, v, best);
             Value tie = arith::CmpFOp::create(b, l, P::OEQ, v, best);
             // Neither is NaN: better, or a tie at an earlier index.
             Value plain = arith::OrIOp::create(
@@ -442,8 +446,8 @@ Value buildOver(OpBuilder &b, Location loc, Value like, ValueRange operands,
                 ArrayRef<AffineMap> maps, BodyFn body) {
   auto t = cast<RankedTensorType>(like.getType());
   MLIRContext *ctx = b.getContext();
-  Value init = tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, like),
-                                       t.getElementType());
+  Value init = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, like), t.getElementType());
   SmallVector<AffineMap> all(maps);
   all.push_back(AffineMap::getMultiDimIdentityMap(t.getRank(), ctx));
   SmallVector<utils::IteratorType> iters(t.getRank(),
@@ -481,17 +485,18 @@ struct LayerNormLowering : public OpConversionPattern<LayerNormOp> {
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     AffineMap pre = prefixMap(ctx, rank, axis);
     Value count = countOf(rewriter, loc, x, axes, elt);
-    Value eps = constantOf(rewriter, loc, elt, op.getEpsilon().convertToDouble());
+    Value eps =
+        constantOf(rewriter, loc, elt, op.getEpsilon().convertToDouble());
 
     // Two passes (mean, then the mean of squared deviations) rather than
     // E[x^2] - E[x]^2, which cancels badly when the mean is large.
     Value sum = reduceAxes(rewriter, loc, x, axes, ReduceKind::Sum);
     auto redType = cast<RankedTensorType>(sum.getType());
-    Value mean = buildElementwise(rewriter, loc, redType, sum,
-                                  [&](OpBuilder &b, Location l, ValueRange a) {
-                                    return arith::DivFOp::create(b, l, a[0],
-                                                                 count);
-                                  });
+    Value mean =
+        buildElementwise(rewriter, loc, redType, sum,
+                         [&](OpBuilder &b, Location l, ValueRange a) {
+                           return arith::DivFOp::create(b, l, a[0], count);
+                         });
     Value dev = buildOver(rewriter, loc, x, {x, mean}, {id, pre},
                           [](OpBuilder &b, Location l, ValueRange a) {
                             return arith::SubFOp::create(b, l, a[0], a[1]);
@@ -501,26 +506,25 @@ struct LayerNormLowering : public OpConversionPattern<LayerNormOp> {
                            return arith::MulFOp::create(b, l, a[0], a[0]);
                          });
     Value sqSum = reduceAxes(rewriter, loc, sq, axes, ReduceKind::Sum);
-    Value rstd = buildElementwise(
-        rewriter, loc, redType, sqSum,
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value var = arith::DivFOp::create(b, l, a[0], count);
-          return math::RsqrtOp::create(b, l,
-                                       arith::AddFOp::create(b, l, var, eps));
-        });
+    Value rstd =
+        buildElementwise(rewriter, loc, redType, sqSum,
+                         [&](OpBuilder &b, Location l, ValueRange a) {
+                           Value var = arith::DivFOp::create(b, l, a[0], count);
+                           return math::RsqrtOp::create(
+                               b, l, arith::AddFOp::create(b, l, var, eps));
+                         });
     Value scale = adaptor.getScale(), bias = adaptor.getBias();
     auto bmap = [&](Value v) {
       return broadcastMap(ctx, cast<RankedTensorType>(v.getType()).getShape(),
                           xt.getShape());
     };
-    Value y = buildOver(
-        rewriter, loc, x, {dev, rstd, scale, bias},
-        {id, pre, bmap(scale), bmap(bias)},
-        [](OpBuilder &b, Location l, ValueRange a) {
-          Value n = arith::MulFOp::create(b, l, a[0], a[1]);
-          return arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, n, a[2]),
-                                       a[3]);
-        });
+    Value y = buildOver(rewriter, loc, x, {dev, rstd, scale, bias},
+                        {id, pre, bmap(scale), bmap(bias)},
+                        [](OpBuilder &b, Location l, ValueRange a) {
+                          Value n = arith::MulFOp::create(b, l, a[0], a[1]);
+                          return arith::AddFOp::create(
+                              b, l, arith::MulFOp::create(b, l, n, a[2]), a[3]);
+                        });
     rewriter.replaceOp(op, y);
     return success();
   }
@@ -536,22 +540,22 @@ struct BatchNormLowering : public OpConversionPattern<BatchNormOp> {
     Value x = adaptor.getX();
     int64_t rank = op.getType().getRank();
     Type elt = op.getType().getElementType();
-    Value eps = constantOf(rewriter, loc, elt, op.getEpsilon().convertToDouble());
+    Value eps =
+        constantOf(rewriter, loc, elt, op.getEpsilon().convertToDouble());
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     AffineMap chan = AffineMap::get(rank, 0, getAffineDimExpr(1, ctx));
-    Value y = buildOver(
-        rewriter, loc, x,
-        {x, adaptor.getScale(), adaptor.getBias(), adaptor.getMean(),
-         adaptor.getVar()},
-        {id, chan, chan, chan, chan},
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value d = arith::SubFOp::create(b, l, a[0], a[3]);
-          Value sd = math::SqrtOp::create(b, l,
-                                          arith::AddFOp::create(b, l, a[4], eps));
-          Value n = arith::DivFOp::create(b, l, d, sd);
-          return arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, n, a[1]),
-                                       a[2]);
-        });
+    Value y = buildOver(rewriter, loc, x,
+                        {x, adaptor.getScale(), adaptor.getBias(),
+                         adaptor.getMean(), adaptor.getVar()},
+                        {id, chan, chan, chan, chan},
+                        [&](OpBuilder &b, Location l, ValueRange a) {
+                          Value d = arith::SubFOp::create(b, l, a[0], a[3]);
+                          Value sd = math::SqrtOp::create(
+                              b, l, arith::AddFOp::create(b, l, a[4], eps));
+                          Value n = arith::DivFOp::create(b, l, d, sd);
+                          return arith::AddFOp::create(
+                              b, l, arith::MulFOp::create(b, l, n, a[1]), a[2]);
+                        });
     rewriter.replaceOp(op, y);
     return success();
   }

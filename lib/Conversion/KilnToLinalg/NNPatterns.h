@@ -1,4 +1,4 @@
-//===- NNPatterns.h - shared by the nn-family lowerings ----------*- C++ -*-===//
+//===- NNPatterns.h - shared by the nn-family lowerings ---------*- C++ -*-===//
 //
 // Private to NN.cpp and ConvPool.cpp.
 //

@@ -1,4 +1,4 @@
-//===- JsonOpsNN.cpp - matmul, reductions, nn ops -------------------*- C++ -*-===//
+//===- JsonOpsNN.cpp - matmul, reductions, nn ops ---------------*- C++ -*-===//
 //
 // Graph-format ops of this family: one OpSpec each (see JsonOps.h).
 //
@@ -195,14 +195,20 @@ const OpSpec kOps[] = {
      buildConv<ConvTransposeOp>},
     {"max_pool", 1, 1, kMaxPoolAttrs, DtypeRule::Any, buildPool<MaxPoolOp>},
     {"avg_pool", 1, 1, kAvgPoolAttrs, DtypeRule::Float, buildPool<AvgPoolOp>},
-    {"global_avg_pool", 1, 1, {}, DtypeRule::Float,
+    {"global_avg_pool",
+     1,
+     1,
+     {},
+     DtypeRule::Float,
      buildPlain<GlobalAvgPoolOp>},
-    {"global_max_pool", 1, 1, {}, DtypeRule::Any,
+    {"global_max_pool",
+     1,
+     1,
+     {},
+     DtypeRule::Any,
      buildNumeric<GlobalMaxPoolOp>},
-    {"argmax", 1, 1, kArgReduceAttrs, DtypeRule::Any,
-     buildArgReduce<ArgMaxOp>},
-    {"argmin", 1, 1, kArgReduceAttrs, DtypeRule::Any,
-     buildArgReduce<ArgMinOp>},
+    {"argmax", 1, 1, kArgReduceAttrs, DtypeRule::Any, buildArgReduce<ArgMaxOp>},
+    {"argmin", 1, 1, kArgReduceAttrs, DtypeRule::Any, buildArgReduce<ArgMinOp>},
     {"layer_norm", 3, 3, kLayerNormAttrs, DtypeRule::Float,
      buildNorm<LayerNormOp>},
     {"batch_norm", 5, 5, kBatchNormAttrs, DtypeRule::Float,

@@ -719,13 +719,19 @@ struct ResizeLowering : public OpConversionPattern<ResizeOp> {
                      : (Value)arith::SubFOp::create(b, l, f(b, l, 1.0), w[i]));
             }
             Value v = tensor::ExtractOp::create(b, l, x, in);
+            // f16/bf16 go through f32, as the elementwise lowering does, so
+            // that no half-precision library helper is needed.
+            if (elt.isF16() || elt.isBF16())
+              v = arith::ExtFOp::create(b, l, b.getF32Type(), v);
             if (!elt.isF64())
               v = arith::ExtFOp::create(b, l, f64, v);
             acc = arith::AddFOp::create(
                 b, l, acc, arith::MulFOp::create(b, l, weight, v));
           }
-          return elt.isF64() ? acc
-                             : (Value)arith::TruncFOp::create(b, l, elt, acc);
+          if (elt.isF64())
+            return acc;
+          Value r = arith::TruncFOp::create(b, l, b.getF32Type(), acc);
+          return elt.isF32() ? r : (Value)arith::TruncFOp::create(b, l, elt, r);
         });
     rewriter.replaceOp(op, result);
     return success();

@@ -77,12 +77,9 @@ private:
   std::string message_;
 };
 
-enum class UnaryKind { Neg, Exp, Tanh, Sigmoid, Relu };
-enum class BinaryKind { Add, Sub, Mul, Div, Max, Min };
 enum class ReduceKind { Sum, Mean, Max };
 
-Status unary(UnaryKind kind, const View &x, Buffer &out);
-Status binary(BinaryKind kind, const View &lhs, const View &rhs, Buffer &out);
+// The elementwise kernels are declared in KernelsElementwise.h.
 
 /// numpy.matmul(a', b') with a' / b' the operands with their last two dims
 /// swapped when the transpose flag is set.

@@ -128,3 +128,23 @@ func.func @select_not(%c: tensor<?x1xi1>, %a: tensor<4xbf16>, %b: tensor<bf16>)
   %1 = kiln.not %c : tensor<?x1xi1>
   return %0, %1 : tensor<?x4xbf16>, tensor<?x1xi1>
 }
+
+// -----
+
+// A u8 dense_resource constant keeps its blob under the i8 type.
+// CHECK-LABEL: func.func @u8_resource
+// CHECK: arith.constant dense_resource<u8blob> : tensor<4xi8>
+// CHECK: arith.maxui
+func.func @u8_resource(%a: tensor<4xui8>) -> tensor<4xui8> {
+  %c = kiln.constant dense_resource<u8blob> : tensor<4xui8>
+  %0 = kiln.max %a, %c : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  return %0 : tensor<4xui8>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      u8blob: "0x0100000000017FFF"
+    }
+  }
+#-}

@@ -236,9 +236,11 @@ bool isGraphFile(StringRef path) {
 } // namespace
 
 int mlir::kiln::runCommand(const RunOptions &options) {
-  if (!llvm::sys::fs::is_directory(options.outputDir))
-    return fail("output directory '" + options.outputDir +
-                "' does not exist");
+  // Like `mkdir -p`: a fresh output directory is the common case.
+  if (std::error_code ec =
+          llvm::sys::fs::create_directories(options.outputDir))
+    return fail("cannot create output directory '" + options.outputDir +
+                "': " + ec.message());
   InputFiles files;
   if (failed(readInputs(options.inputs, files)))
     return 1;

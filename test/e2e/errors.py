@@ -134,12 +134,15 @@ for mode, target, extra in MODES:
                            ["--output-dir", outdir],
                            must_contain=must, any_of=any_of, mode=mode)
 
-# Other invocation errors.
+# Other invocation errors. A missing output directory is created (like
+# `mkdir -p`); one that cannot be created is an error.
+not_a_dir = write("plain_file", b"not a directory")
 for mode, target, extra in MODES:
-    s.expect_error("missing_output_dir.%s" % mode,
+    s.expect_error("uncreatable_output_dir.%s" % mode,
                    ["run"] + target + extra + inputs() +
-                   ["--output-dir", os.path.join(d, "no_such_dir")],
-                   must_contain=["no_such_dir"], mode=mode)
+                   ["--output-dir", os.path.join(not_a_dir, "sub")],
+                   must_contain=["plain_file", "cannot create output directory"],
+                   mode=mode)
 s.expect_error("artifact_not_found", ["run", os.path.join(d, "nope.so")] +
                inputs() + ["--output-dir", outdir], must_contain=["nope.so"])
 garbage_so = write("garbage.so", b"\x7fELF but not really" * 10)

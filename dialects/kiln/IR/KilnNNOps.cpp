@@ -110,14 +110,28 @@ normalizeAxes(std::optional<ArrayRef<int64_t>> axes, int64_t rank,
   return result;
 }
 
+/// `extremum` names reduce_max/reduce_min, which have no identity: reducing
+/// a (statically) empty axis into a non-empty result is an error, as in
+/// NumPy and the interpreter.
 static LogicalResult inferReduce(std::optional<Location> loc, Value x,
                                  std::optional<ArrayRef<int64_t>> axes,
-                                 bool keepdims,
+                                 bool keepdims, const char *extremum,
                                  SmallVectorImpl<Type> &inferred) {
   RankedTensorType xt = tensorOf(x);
   auto norm = normalizeAxes(axes, xt.getRank(), loc);
   if (failed(norm))
     return failure();
+  if (extremum) {
+    bool emptyAxis = false, emptyResult = false;
+    for (int64_t i = 0; i < xt.getRank(); ++i) {
+      bool zero = xt.getDimSize(i) == 0;
+      (llvm::is_contained(*norm, i) ? emptyAxis : emptyResult) |= zero;
+    }
+    if (emptyAxis && !emptyResult)
+      return emitInferError(loc, Twine(extremum) + " over an empty axis of " +
+                                     shapeStr(xt.getShape()) +
+                                     " has no identity");
+  }
   SmallVector<int64_t> shape;
   for (int64_t i = 0; i < xt.getRank(); ++i) {
     if (!llvm::is_contained(*norm, i))
@@ -129,22 +143,22 @@ static LogicalResult inferReduce(std::optional<Location> loc, Value x,
   return success();
 }
 
-#define KILN_REDUCE(OP)                                                        \
+#define KILN_REDUCE(OP, EXTREMUM)                                              \
   LogicalResult OP::inferReturnTypes(                                          \
       MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
       SmallVectorImpl<Type> &inferred) {                                       \
     return inferReduce(loc, adaptor.getX(), adaptor.getAxes(),                 \
-                       adaptor.getKeepdims(), inferred);                       \
+                       adaptor.getKeepdims(), EXTREMUM, inferred);             \
   }                                                                            \
   SmallVector<int64_t> OP::getNormalizedAxes() {                               \
     return *normalizeAxes(getAxes(), getX().getType().getRank(),               \
                           std::nullopt);                                       \
   }
-KILN_REDUCE(ReduceSumOp)
-KILN_REDUCE(ReduceMeanOp)
-KILN_REDUCE(ReduceMaxOp)
-KILN_REDUCE(ReduceMinOp)
-KILN_REDUCE(ReduceProdOp)
+KILN_REDUCE(ReduceSumOp, nullptr)
+KILN_REDUCE(ReduceMeanOp, nullptr)
+KILN_REDUCE(ReduceMaxOp, "reduce_max")
+KILN_REDUCE(ReduceMinOp, "reduce_min")
+KILN_REDUCE(ReduceProdOp, nullptr)
 #undef KILN_REDUCE
 
 LogicalResult

@@ -380,3 +380,21 @@ func.func @batch_norm_dynamic_channels(%x: tensor<2x?xf32>, %c: tensor<3xf32>) {
   %0 = kiln.batch_norm %x, %c, %c, %c, %c : (tensor<2x?xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x?xf32>
   return
 }
+
+// -----
+
+func.func @reduce_min_empty_axis(%x: tensor<2x0xf32>) {
+  // expected-error @+2 {{reduce_min over an empty axis of [2, 0] has no identity}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.reduce_min %x {axes = array<i64: 1>} : (tensor<2x0xf32>) -> tensor<2x1xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_max_empty_all(%x: tensor<0x3xf32>) {
+  // expected-error @+2 {{reduce_max over an empty axis of [0, 3] has no identity}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.reduce_max %x {keepdims = false} : (tensor<0x3xf32>) -> tensor<f32>
+  return
+}

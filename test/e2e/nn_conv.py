@@ -217,6 +217,11 @@ add(b, "t1_same_lower_s3_k1", "conv_transpose", xt1, R(4, 2, 1), R(2),
     strides=[3], auto_pad="SAME_LOWER")
 add(b, "t1_same_upper_s3_k1", "conv_transpose", xt1, R(4, 2, 1),
     strides=[3], auto_pad="SAME_UPPER")
+# An odd negative total (-3): its halves round toward -inf (ONNX reference).
+add(b, "t1_same_upper_s4_k1", "conv_transpose", xt1, R(4, 2, 1), R(2),
+    strides=[4], auto_pad="SAME_UPPER")
+add(b, "t1_same_lower_s4_k1", "conv_transpose", xt1, R(4, 2, 1),
+    strides=[4], auto_pad="SAME_LOWER")
 add(b, "t1_valid_s2", "conv_transpose", xt1, R(4, 2, 3), strides=[2],
     auto_pad="VALID")
 add(b, "t1_size1", "conv_transpose", R(1, 1, 1), R(1, 1, 1))

@@ -260,8 +260,11 @@ FailureOr<Window> resolveWindow(std::optional<Location> loc, WindowKind kind,
     if (kind == WindowKind::ConvTranspose) {
       int64_t full = s * (in[i] - 1) + w.outputPadding[i] + eff;
       if (same) {
+        // The total may be negative (a short kernel with a large stride);
+        // halves round toward -inf as in ONNX's reference (Python's //).
         int64_t total = full - in[i] * s;
-        pb = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+        int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);
+        pb = autoPad == "SAME_UPPER" ? half : total - half;
         pe = total - pb;
       }
       o = full - pb - pe;

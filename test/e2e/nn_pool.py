@@ -139,7 +139,7 @@ for op in ("max_pool", "avg_pool"):
             strides=[1, 1, 2])
         add(b, p + "2_f64", op, R(1, 3, 5, 5, dt=F64), kernel=[3, 3],
             strides=[2, 2], pads=[1, 1, 1, 1])
-        for dt in (I32, I64):
+        for dt in (np.int8, np.int16, I32, I64):
             xi = kt.rand((2, 3, 6, 5), dt)
             add(b, p + "2_" + kt.dtype_name(dt), op, xi, kernel=[3, 2],
                 strides=[2, 1], pads=[1, 0, 1, 1], ceil_mode=True)

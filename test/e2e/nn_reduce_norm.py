@@ -66,7 +66,7 @@ for op in REDUCE:
     add_reduce(b, op, kt.rand((3, 1)), [1], True)
     add_reduce(b, op, np.array(2.5, F32), None, False)
     add_reduce(b, op, kt.rand((2, 3), F64), [-1], False)
-    for dt in (I32, I64):
+    for dt in (np.int8, np.int16, I32, I64):
         xi = kt.rand((3, 4), dt)
         add_reduce(b, op, xi, None, False)
         add_reduce(b, op, xi, [0], True)
@@ -108,7 +108,7 @@ for op in ARG:
             add_arg(b, op, x, axis, keepdims)
     add_arg(b, op, kt.rand((7,)), None, False)
     add_arg(b, op, kt.rand((1, 4)), 0, True)
-    for dt in (F64, I32, I64):
+    for dt in (F64, np.int8, np.int16, I32, I64):
         add_arg(b, op, kt.rand((4, 6), dt), -1, False)
         add_arg(b, op, kt.rand((4, 6), dt), 0, True)
     # Ties: the first index wins, along either axis.

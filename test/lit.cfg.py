@@ -23,4 +23,5 @@ llvm_config.with_environment(
     append_path=True)
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%kiln_src", config.kiln_src_root))
+config.substitutions.append(("%kiln_obj", config.kiln_obj_root))
 config.substitutions.append(("%kiln_bin_dir", os.path.join(config.kiln_obj_root, "bin")))

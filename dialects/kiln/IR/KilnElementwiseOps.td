@@ -89,12 +89,26 @@ def Kiln_GeluOp : Kiln_UnaryOp<"gelu", "x * Phi(x)", Kiln_FloatTensor> {
 
 def Kiln_LeakyReluOp : Kiln_UnaryOp<"leaky_relu", "x >= 0 ? x : alpha * x",
                                     Kiln_FloatTensor> {
+  let description = [{
+    `x < 0 ? alpha * x : x` elementwise; `alpha` defaults to 0.01.
+
+    ```mlir
+    %y = kiln.leaky_relu %x {alpha = 0.2 : f64} : tensor<?x16xf32>
+    ```
+  }];
   let arguments = (ins Kiln_FloatTensor:$x,
                        DefaultValuedAttr<F64Attr, "0.01">:$alpha);
 }
 
 def Kiln_EluOp : Kiln_UnaryOp<"elu", "x > 0 ? x : alpha * (e^x - 1)",
                               Kiln_FloatTensor> {
+  let description = [{
+    `x < 0 ? alpha * (e^x - 1) : x` elementwise; `alpha` defaults to 1.0.
+
+    ```mlir
+    %y = kiln.elu %x : tensor<?x16xf32>
+    ```
+  }];
   let arguments = (ins Kiln_FloatTensor:$x,
                        DefaultValuedAttr<F64Attr, "1.0">:$alpha);
 }
@@ -102,6 +116,14 @@ def Kiln_EluOp : Kiln_UnaryOp<"elu", "x > 0 ? x : alpha * (e^x - 1)",
 def Kiln_HardSigmoidOp : Kiln_UnaryOp<"hard_sigmoid",
                                       "max(0, min(1, alpha * x + beta))",
                                       Kiln_FloatTensor> {
+  let description = [{
+    `max(0, min(1, alpha * x + beta))` elementwise (NaN stays NaN); `alpha`
+    defaults to 0.2 and `beta` to 0.5.
+
+    ```mlir
+    %y = kiln.hard_sigmoid %x {alpha = 0.1666 : f64} : tensor<?x16xf32>
+    ```
+  }];
   let arguments = (ins Kiln_FloatTensor:$x,
                        DefaultValuedAttr<F64Attr, "0.2">:$alpha,
                        DefaultValuedAttr<F64Attr, "0.5">:$beta);

@@ -124,19 +124,56 @@ std::string argName(func::FuncOp graph, unsigned i) {
   return "arg" + std::to_string(i);
 }
 
-/// Recomputes the result types of the graph's ops, in order, from their
-/// operands: each op's own inference, or its operand's shape for ops that
-/// keep it. Ops with neither (constants) keep their types.
-LogicalResult reinferTypes(func::FuncOp graph) {
-  MLIRContext *ctx = graph.getContext();
-  for (Operation &op : graph.getBody().front()) {
-    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      graph.setType(FunctionType::get(ctx, graph.getBody().getArgumentTypes(),
-                                      ret.getOperandTypes()));
+/// The most precise type that both `a` and `b` are: equal dims kept, others
+/// dynamic.
+Type joinTypes(Type a, Type b) {
+  auto ta = dyn_cast<RankedTensorType>(a), tb = dyn_cast<RankedTensorType>(b);
+  if (a == b || !ta || !tb || ta.getRank() != tb.getRank())
+    return a;
+  SmallVector<int64_t> shape;
+  for (auto [da, db] : llvm::zip(ta.getShape(), tb.getShape()))
+    shape.push_back(da == db ? da : ShapedType::kDynamic);
+  return RankedTensorType::get(shape, ta.getElementType());
+}
+
+LogicalResult reinferBlock(Block &block);
+
+/// Gives the entry block of each region of `op` the types of `values` and
+/// re-infers the regions.
+LogicalResult reinferRegions(Operation &op, ValueRange values) {
+  for (Region &region : op.getRegions()) {
+    if (region.empty())
       continue;
-    }
+    for (auto [arg, v] : llvm::zip(region.front().getArguments(), values))
+      arg.setType(v.getType());
+    if (failed(reinferBlock(region.front())))
+      return failure();
+  }
+  return success();
+}
+
+/// Recomputes the result types of a block's ops, in order, from their
+/// operands: each op's own inference, or its operand's shape for ops that
+/// keep it; nested graphs (if, while) first get their arguments' new types.
+/// Ops with none of these (constants) keep their types.
+LogicalResult reinferBlock(Block &block) {
+  MLIRContext *ctx = block.getParent()->getContext();
+  for (Operation &op : block) {
     SmallVector<Type> types;
-    if (auto iface = dyn_cast<InferTypeOpInterface>(op)) {
+    if (auto ifOp = dyn_cast<IfOp>(op)) {
+      if (failed(reinferRegions(op, ifOp.getInputs())))
+        return failure();
+      for (auto [t, e] :
+           llvm::zip(ifOp.getThenYield()->getOperandTypes(),
+                     ifOp.getElseYield()->getOperandTypes()))
+        types.push_back(joinTypes(t, e));
+    } else if (isa<WhileOp>(op) &&
+               failed(reinferRegions(op, cast<WhileOp>(op).getInputs()))) {
+      return failure();
+    }
+    if (!types.empty()) {
+      // if: from its branches
+    } else if (auto iface = dyn_cast<InferTypeOpInterface>(op)) {
       if (failed(iface.inferReturnTypes(
               ctx, op.getLoc(), op.getOperands(), op.getRawDictionaryAttrs(),
               op.getPropertiesStorage(), op.getRegions(), types)))
@@ -157,6 +194,17 @@ LogicalResult reinferTypes(func::FuncOp graph) {
     for (auto [v, t] : llvm::zip(op.getResults(), types))
       v.setType(t);
   }
+  return success();
+}
+
+/// Re-infers the graph's ops and its function type.
+LogicalResult reinferTypes(func::FuncOp graph) {
+  if (failed(reinferBlock(graph.getBody().front())))
+    return failure();
+  auto ret = cast<func::ReturnOp>(graph.getBody().front().getTerminator());
+  graph.setType(FunctionType::get(graph.getContext(),
+                                  graph.getBody().getArgumentTypes(),
+                                  ret.getOperandTypes()));
   return success();
 }
 

@@ -133,8 +133,7 @@ b.add("linear_3d", "resize", [kt.rand((2, 3, 4))],
                            ct="align_corners"))
 s.bundle("linear", b)
 
-# --- f16, u8, bool: the interpreter (the CPU code generator's element-type
-# --- check does not take them for resize yet) ---------------------------------
+# --- f16, u8, bool, compiled and eager ------------------------------------------
 b = kt.Bundle()
 b.add("linear_f16", "resize", [kt.rand((3, 4), np.float16)],
       {"scales": [2.0, 0.75], "mode": "linear"},
@@ -146,7 +145,7 @@ b.add("nearest_u8", "resize", [kt.rand((3, 4), U8)],
       {"scales": [2.0, 0.75]}, lambda a: ref_resize(a, scales=[2.0, 0.75]))
 b.add("nearest_bool", "resize", [kt.rand((3, 4), np.bool_)],
       {"scales": [1.5, 2]}, lambda a: ref_resize(a, scales=[1.5, 2]))
-s.bundle("other_dtypes", b, modes=("eager",))
+s.bundle("other_dtypes", b, modes=("compiled", "eager"))
 
 # --- symbolic batch: one artifact, N = 1, 2, 3 ----------------------------------
 NS = (1, 2, 3)

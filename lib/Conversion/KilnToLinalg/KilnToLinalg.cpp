@@ -702,7 +702,8 @@ bool isCoreElementType(Type t) {
 /// inside the regions are checked on their own).
 bool handlesAllDtypes(Operation *op) {
   return isa<KILN_ELEMENTWISE_OPS, ConstantOp, BroadcastToOp, ReshapeOp,
-             TransposeOp>(op) ||
+             TransposeOp, SqueezeOp, UnsqueezeOp, FlattenOp, ConcatOp,
+             SplitOp, SliceOp, GatherOp, PadOp, TileOp, ResizeOp>(op) ||
          op->getNumRegions() > 0 || op->hasTrait<OpTrait::IsTerminator>();
 }
 

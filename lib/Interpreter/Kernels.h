@@ -17,8 +17,11 @@
 #ifndef KILN_LIB_INTERPRETER_KERNELS_H
 #define KILN_LIB_INTERPRETER_KERNELS_H
 
+#include "kiln/abi.h"
+
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -103,6 +106,56 @@ Status transpose(const View &x, const std::vector<int64_t> &perm, Buffer &out);
 /// numpy.broadcast_to; a `-1` entry keeps the aligned input dim.
 Status broadcastTo(const View &x, const std::vector<int64_t> &shape,
                    Buffer &out);
+
+//===----------------------------------------------------------------------===//
+// Element type dispatch, shared by the kernel files
+//===----------------------------------------------------------------------===//
+
+template <typename T> struct Tag { using type = T; };
+
+enum class Domain {
+  Float,   // f32, f64
+  Numeric, // f32, f64 and the integer types (not bool)
+};
+
+/// Calls `fn(Tag<T>{})` with the C++ element type of `dtype`, or explains why
+/// `op` cannot run on it. f16/bf16 would need a software float type; they are
+/// rejected with a clear message rather than computed wrongly.
+template <typename Fn>
+inline Status dispatch(int32_t dtype, Domain domain, const char *op, Fn &&fn) {
+  switch (dtype) {
+  case KILN_DTYPE_F32:
+    return fn(Tag<float>{});
+  case KILN_DTYPE_F64:
+    return fn(Tag<double>{});
+  case KILN_DTYPE_F16:
+  case KILN_DTYPE_BF16:
+    return Status::error("dtype " + dtypeName(dtype) +
+                         " is not supported by the interpreter yet");
+  default:
+    break;
+  }
+  if (elementSize(dtype) == 0)
+    return Status::error("unknown dtype code " + std::to_string(dtype));
+  if (domain == Domain::Float || dtype == KILN_DTYPE_BOOL)
+    return Status::error(std::string("'") + op + "' does not support dtype " +
+                         dtypeName(dtype));
+  switch (dtype) {
+  case KILN_DTYPE_I8:
+    return fn(Tag<int8_t>{});
+  case KILN_DTYPE_I16:
+    return fn(Tag<int16_t>{});
+  case KILN_DTYPE_I32:
+    return fn(Tag<int32_t>{});
+  case KILN_DTYPE_I64:
+    return fn(Tag<int64_t>{});
+  case KILN_DTYPE_U8:
+    return fn(Tag<uint8_t>{});
+  default:
+    return Status::error("unknown dtype code " + std::to_string(dtype));
+  }
+}
+
 
 } // namespace interp
 } // namespace mlir::kiln

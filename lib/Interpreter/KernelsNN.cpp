@@ -19,43 +19,7 @@
 namespace mlir::kiln::interp {
 namespace {
 
-template <typename T> struct Tag { using type = T; };
 template <typename T> constexpr bool kIsFloat = std::is_floating_point_v<T>;
-
-/// Calls `fn(Tag<T>{})` for the element type of `dtype`; integers only when
-/// `allowInt`.
-template <typename Fn>
-Status dispatch(int32_t dtype, bool allowInt, const char *op, Fn &&fn) {
-  switch (dtype) {
-  case KILN_DTYPE_F32:
-    return fn(Tag<float>{});
-  case KILN_DTYPE_F64:
-    return fn(Tag<double>{});
-  case KILN_DTYPE_F16:
-  case KILN_DTYPE_BF16:
-    return Status::error("dtype " + dtypeName(dtype) +
-                         " is not supported by the interpreter yet");
-  default:
-    break;
-  }
-  if (!allowInt || dtype == KILN_DTYPE_BOOL || elementSize(dtype) == 0)
-    return Status::error(std::string("'") + op + "' does not support dtype " +
-                         dtypeName(dtype));
-  switch (dtype) {
-  case KILN_DTYPE_I8:
-    return fn(Tag<int8_t>{});
-  case KILN_DTYPE_I16:
-    return fn(Tag<int16_t>{});
-  case KILN_DTYPE_I32:
-    return fn(Tag<int32_t>{});
-  case KILN_DTYPE_I64:
-    return fn(Tag<int64_t>{});
-  case KILN_DTYPE_U8:
-    return fn(Tag<uint8_t>{});
-  default:
-    return Status::error("unknown dtype code " + std::to_string(dtype));
-  }
-}
 
 void allocate(Buffer &out, int32_t dtype, std::vector<int64_t> shape) {
   out.dtype = dtype;
@@ -213,7 +177,7 @@ Status conv(const View &x, const View &w, const View *bias,
   ConvShape cs;
   if (Status s = convShape(x, w, bias, p, false, cs); s.failed())
     return s;
-  return dispatch(x.dtype, false, "conv", [&](auto tag) {
+  return dispatch(x.dtype, Domain::Float, "conv", [&](auto tag) {
     using T = typename decltype(tag)::type;
     size_t r = cs.in.size();
     allocate(out, x.dtype, outputShape(cs.n, cs.m, cs.out));
@@ -259,7 +223,7 @@ Status convTranspose(const View &x, const View &w, const View *bias,
   ConvShape cs;
   if (Status s = convShape(x, w, bias, p, true, cs); s.failed())
     return s;
-  return dispatch(x.dtype, false, "conv_transpose", [&](auto tag) {
+  return dispatch(x.dtype, Domain::Float, "conv_transpose", [&](auto tag) {
     using T = typename decltype(tag)::type;
     size_t r = cs.in.size();
     allocate(out, x.dtype, outputShape(cs.n, cs.m, cs.out));
@@ -364,7 +328,7 @@ Status maxPool(const View &x, const WindowParams &p, Buffer &out) {
   std::vector<int64_t> in, os;
   if (Status s = poolShape(x, p, in, os); s.failed())
     return s;
-  return dispatch(x.dtype, true, "max_pool", [&](auto tag) {
+  return dispatch(x.dtype, Domain::Numeric, "max_pool", [&](auto tag) {
     using T = typename decltype(tag)::type;
     int64_t planes = (*x.shape)[0] * (*x.shape)[1];
     allocate(out, x.dtype, outputShape((*x.shape)[0], (*x.shape)[1], os));
@@ -402,7 +366,7 @@ Status avgPool(const View &x, const WindowParams &p, Buffer &out) {
   std::vector<int64_t> in, os;
   if (Status s = poolShape(x, p, in, os); s.failed())
     return s;
-  return dispatch(x.dtype, false, "avg_pool", [&](auto tag) {
+  return dispatch(x.dtype, Domain::Float, "avg_pool", [&](auto tag) {
     using T = typename decltype(tag)::type;
     size_t r = in.size();
     int64_t planes = (*x.shape)[0] * (*x.shape)[1];
@@ -515,7 +479,7 @@ Status reduceMin(const View &x, const std::optional<std::vector<int64_t>> &axes,
     return s;
   if (red.count == 0 && red.outCount > 0)
     return Status::error("reduce_min over an empty axis has no identity");
-  return dispatch(x.dtype, true, "reduce_min", [&](auto tag) {
+  return dispatch(x.dtype, Domain::Numeric, "reduce_min", [&](auto tag) {
     using T = typename decltype(tag)::type;
     allocate(out, x.dtype, red.shape);
     T *po = dataOf<T>(out);
@@ -547,7 +511,7 @@ Status reduceProd(const View &x,
   Reduction red;
   if (Status s = planReduction(x, axes, keepdims, red); s.failed())
     return s;
-  return dispatch(x.dtype, true, "reduce_prod", [&](auto tag) {
+  return dispatch(x.dtype, Domain::Numeric, "reduce_prod", [&](auto tag) {
     using T = typename decltype(tag)::type;
     allocate(out, x.dtype, red.shape);
     T *po = dataOf<T>(out);
@@ -589,7 +553,7 @@ Status argReduce(ExtremumKind kind, const View &x, int64_t axis, bool keepdims,
     shape[a] = 1;
   else
     shape.erase(shape.begin() + a);
-  return dispatch(x.dtype, true, name, [&](auto tag) {
+  return dispatch(x.dtype, Domain::Numeric, name, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T *px = dataOf<T>(x);
     allocate(out, KILN_DTYPE_I64, shape);
@@ -626,7 +590,7 @@ Status logSoftmax(const View &x, int64_t axis, Buffer &out) {
   if (!normalizeAxis(axis, rank, a))
     return Status::error("axis " + str(axis) + " is out of range for rank " +
                          str(rank));
-  return dispatch(x.dtype, false, "log_softmax", [&](auto tag) {
+  return dispatch(x.dtype, Domain::Float, "log_softmax", [&](auto tag) {
     using T = typename decltype(tag)::type;
     allocate(out, x.dtype, *x.shape);
     const std::vector<int64_t> &s = *x.shape;
@@ -702,7 +666,7 @@ Status layerNorm(const View &x, const View &scale, const View &bias,
                          shapeString(*bias.shape) +
                          " must broadcast to the normalized dimensions " +
                          shapeString(normShape));
-  return dispatch(x.dtype, false, "layer_norm", [&](auto tag) {
+  return dispatch(x.dtype, Domain::Float, "layer_norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
     allocate(out, x.dtype, *x.shape);
     int64_t len = numElementsOf(normShape);
@@ -743,7 +707,7 @@ Status batchNorm(const View &x, const View &scale, const View &bias,
       return Status::error(std::string(names[i]) + " must be [" + str(c) +
                            "], got " + shapeString(*params[i]->shape));
   }
-  return dispatch(x.dtype, false, "batch_norm", [&](auto tag) {
+  return dispatch(x.dtype, Domain::Float, "batch_norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
     allocate(out, x.dtype, *x.shape);
     int64_t n = (*x.shape)[0], inner = 1;

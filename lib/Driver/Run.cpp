@@ -196,6 +196,12 @@ int runEager(const RunOptions &options, InputFiles &files) {
       loadCheckedGraph(session, options.artifactOrGraph, module);
   if (failed(graph))
     return 1;
+  // The interpreter's nn kernels, like the CPU lowering, compute f16, bf16
+  // and u8 in a wider type; the same pass makes both modes agree.
+  PassManager widen(&session.context());
+  widen.addNestedPass<func::FuncOp>(createKilnWidenElementTypes());
+  if (failed(widen.run(*module)))
+    return 1;
   std::vector<std::string> names;
   for (unsigned i = 0; i < graph->getNumArguments(); ++i) {
     auto name = graph->getArgAttrOfType<StringAttr>(i, kNameAttr);

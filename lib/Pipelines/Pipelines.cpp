@@ -27,6 +27,7 @@ void mlir::kiln::buildKilnGraphPipeline(OpPassManager &pm,
 
 void mlir::kiln::buildKilnToLinalgPipeline(OpPassManager &pm,
                                            const CpuPipelineOptions &opts) {
+  pm.addNestedPass<func::FuncOp>(createKilnWidenElementTypes());
   pm.addNestedPass<func::FuncOp>(createConvertKilnToLinalg());
   // No CSE here: merging the `tensor.empty` inits of two kernels would make
   // them share one destination, which empty-tensor elimination then hands to

@@ -80,4 +80,26 @@ def KilnBufferize : Pass<"kiln-bufferize", "ModuleOp"> {
                            "::mlir::linalg::LinalgDialect"];
 }
 
+def KilnWidenElementTypes : Pass<"kiln-widen-element-types", "func::FuncOp"> {
+  let summary = "Computes narrow dtypes of the nn ops in a wider type";
+  let description = [{
+    The nn family (matmul, reductions, softmax, convolution, pooling,
+    normalization, argmax/argmin) is lowered for f32, f64 and the signed
+    integer types. This pass lets those ops take the format's other dtypes by
+    computing in a wider type: f16 and bf16 operands are cast to f32, u8 to
+    i32, the op runs there, and each result is cast back (rounding to nearest
+    even; integers wrap, which is exactly u8 arithmetic modulo 256).
+
+    ```mlir
+    %y = kiln.max_pool %x {...} : (tensor<1x1x4x4xf16>) -> tensor<1x1x2x2xf16>
+    ```
+    becomes
+    ```mlir
+    %0 = kiln.cast %x {to = f32} : (tensor<1x1x4x4xf16>) -> tensor<1x1x4x4xf32>
+    %1 = kiln.max_pool %0 {...} : (tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32>
+    %y = kiln.cast %1 {to = f16} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf16>
+    ```
+  }];
+}
+
 #endif // KILN_TRANSFORMS_PASSES_TD

@@ -174,21 +174,29 @@ Value combineWithReduced(OpBuilder &b, Location loc, Value x, Value r,
       .getResult(0);
 }
 
+/// The shared part of softmax and log_softmax along `axis`, in the
+/// numerically stable form: m = max(x), e = exp(x - m), s = sum(e).
+struct ExpSum {
+  Value max, exp, sum;
+};
+ExpSum stableExpSum(OpBuilder &b, Location loc, Value x, int64_t axis) {
+  Value m = reduceAxes(b, loc, x, axis, ReduceKind::Max);
+  Value e = combineWithReduced(
+      b, loc, x, m, axis, [](OpBuilder &nb, Location l, ValueRange a) {
+        return math::ExpOp::create(nb, l,
+                                   arith::SubFOp::create(nb, l, a[0], a[1]));
+      });
+  return {m, e, reduceAxes(b, loc, e, axis, ReduceKind::Sum)};
+}
+
 struct SoftmaxLowering : public OpConversionPattern<SoftmaxOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value x = adaptor.getX();
     int64_t axis = *normalizeAxis(op.getAxis(), op.getType().getRank());
-    Value m = reduceAxes(rewriter, loc, x, axis, ReduceKind::Max);
-    Value e = combineWithReduced(
-        rewriter, loc, x, m, axis, [](OpBuilder &b, Location l, ValueRange a) {
-          return math::ExpOp::create(b, l,
-                                     arith::SubFOp::create(b, l, a[0], a[1]));
-        });
-    Value s = reduceAxes(rewriter, loc, e, axis, ReduceKind::Sum);
+    auto [m, e, s] = stableExpSum(rewriter, loc, adaptor.getX(), axis);
     Value r = combineWithReduced(
         rewriter, loc, e, s, axis, [](OpBuilder &b, Location l, ValueRange a) {
           return arith::DivFOp::create(b, l, a[0], a[1]);
@@ -300,13 +308,8 @@ struct LogSoftmaxLowering : public OpConversionPattern<LogSoftmaxOp> {
     Location loc = op.getLoc();
     Value x = adaptor.getX();
     int64_t axis = *normalizeAxis(op.getAxis(), op.getType().getRank());
-    Value m = reduceAxes(rewriter, loc, x, axis, ReduceKind::Max);
-    Value e = combineWithReduced(
-        rewriter, loc, x, m, axis, [](OpBuilder &b, Location l, ValueRange a) {
-          return math::ExpOp::create(b, l,
-                                     arith::SubFOp::create(b, l, a[0], a[1]));
-        });
-    Value s = reduceAxes(rewriter, loc, e, axis, ReduceKind::Sum);
+    auto [m, e, s] = stableExpSum(rewriter, loc, x, axis);
+    (void)e;
     // log(sum(exp(x))) = max + log(sum(exp(x - max))).
     Value lse =
         buildElementwise(rewriter, loc, cast<RankedTensorType>(s.getType()),

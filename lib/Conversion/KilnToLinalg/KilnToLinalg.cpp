@@ -102,8 +102,9 @@ Value mlir::kiln::detail::buildElementwise(OpBuilder &b, Location loc, RankedTen
 Value mlir::kiln::detail::constantOf(OpBuilder &b, Location loc, Type t, double v) {
   if (auto ft = dyn_cast<FloatType>(t))
     return arith::ConstantOp::create(b, loc, ft, b.getFloatAttr(ft, v));
-  return arith::ConstantOp::create(b, loc, t,
-                                   b.getIntegerAttr(t, (int64_t)v));
+  // bool: any nonzero value is true (a wider integer would not fit in i1).
+  int64_t i = t.isInteger(1) ? (v != 0) : (int64_t)v;
+  return arith::ConstantOp::create(b, loc, t, b.getIntegerAttr(t, i));
 }
 
 /// Every op of the elementwise family (lowered by ElementwiseLowering).

@@ -102,14 +102,6 @@ Value guardedExtract(OpBuilder &b, Location loc, Value x, ValueRange indices,
   return ifOp.getResult(0);
 }
 
-/// A scalar of element type `t` holding `v` (bool: v != 0).
-Value scalarConstant(OpBuilder &b, Location loc, Type t, double v) {
-  if (t.isInteger(1))
-    return arith::ConstantOp::create(b, loc, t,
-                                     b.getIntegerAttr(t, v != 0 ? 1 : 0));
-  return constantOf(b, loc, t, v);
-}
-
 struct TransposeLowering : public OpConversionPattern<TransposeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -459,7 +451,7 @@ struct GatherLowering : public OpConversionPattern<GatherOp> {
           Value nonEmpty =
               arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, d, zero);
           return guardedExtract(b, l, x, in, nonEmpty,
-                                scalarConstant(b, l, elt, 0));
+                                constantOf(b, l, elt, 0));
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -522,7 +514,7 @@ struct PadLowering : public OpConversionPattern<PadOp> {
           }
           return guardedExtract(
               b, l, x, in, inBounds,
-              scalarConstant(b, l, type.getElementType(), value));
+              constantOf(b, l, type.getElementType(), value));
         });
     rewriter.replaceOp(op, result);
     return success();

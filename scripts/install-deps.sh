@@ -9,6 +9,7 @@ PKGS=(
   libcli11-dev nlohmann-json3-dev
   libgtest-dev
   python3 python3-numpy
+  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata python3-onnx
 )
 
 missing=()

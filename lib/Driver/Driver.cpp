@@ -3,6 +3,7 @@
 #include "kiln/Driver/InitAll.h"
 #include "kiln/Driver/Session.h"
 #include "kiln/Frontend/JsonImporter.h"
+#include "kiln/Frontend/OnnxImporter.h"
 #include "kiln/Pipelines/Pipelines.h"
 
 #include "dialects/kiln/IR/KilnOps.h"
@@ -61,7 +62,18 @@ FailureOr<func::FuncOp> mlir::kiln::findGraph(ModuleOp module) {
   return graphs[0];
 }
 
-OwningOpRef<ModuleOp> Session::loadGraph(StringRef path) {
+namespace {
+/// One `--shape NAME=D0,D1,...`.
+struct ShapePin {
+  std::string spec, name;
+  SmallVector<int64_t> dims;
+};
+} // namespace
+
+static FailureOr<ShapePin> parseShapePin(StringRef spec);
+
+OwningOpRef<ModuleOp> Session::loadGraph(StringRef path,
+                                         ArrayRef<std::string> shapes) {
   StringRef ext = llvm::sys::path::extension(path);
   Location loc = FileLineColLoc::get(ctx.get(), path, 0, 0);
   if (ext == ".json")
@@ -74,11 +86,17 @@ OwningOpRef<ModuleOp> Session::loadGraph(StringRef path) {
     return parseSourceFile<ModuleOp>(path, sourceMgr, ParserConfig(ctx.get()));
   }
   if (ext == ".onnx") {
-    emitError(loc) << "ONNX models are not supported yet";
-    return nullptr;
+    OnnxImportOptions options;
+    for (const std::string &spec : shapes) {
+      FailureOr<ShapePin> pin = parseShapePin(spec);
+      if (failed(pin))
+        return nullptr;
+      options.pinnedShapes[pin->name] = pin->dims;
+    }
+    return importOnnxModel(ctx.get(), path, options);
   }
   emitError(loc) << "unrecognised graph file extension '" << ext
-                 << "' (expected .json or .mlir)";
+                 << "' (expected .json, .mlir or .onnx)";
   return nullptr;
 }
 
@@ -88,17 +106,14 @@ OwningOpRef<ModuleOp> Session::loadGraph(StringRef path) {
 
 namespace {
 
-struct ShapePin {
-  std::string spec, name;
-  SmallVector<int64_t> dims;
-};
-
 LogicalResult shapeError(StringRef spec, const Twine &message) {
   llvm::errs() << "error: --shape " << spec << ": " << message << "\n";
   return failure();
 }
 
-FailureOr<ShapePin> parseShapePin(StringRef spec) {
+} // namespace
+
+static FailureOr<ShapePin> parseShapePin(StringRef spec) {
   auto [name, list] = spec.split('=');
   if (!spec.contains('=') || name.empty())
     return shapeError(spec, "expected NAME=D0,D1,... (NAME= for a scalar)");
@@ -116,6 +131,8 @@ FailureOr<ShapePin> parseShapePin(StringRef spec) {
   }
   return pin;
 }
+
+namespace {
 
 /// The user-facing name of argument `i`.
 std::string argName(func::FuncOp graph, unsigned i) {
@@ -464,7 +481,7 @@ LogicalResult Compilation::emitBinary(ModuleOp module,
 }
 
 int Compilation::run() {
-  OwningOpRef<ModuleOp> module = session.loadGraph(options.input);
+  OwningOpRef<ModuleOp> module = session.loadGraph(options.input, options.shapes);
   if (!module)
     return 1;
   FailureOr<func::FuncOp> graph = findGraph(*module);

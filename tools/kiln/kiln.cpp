@@ -19,7 +19,7 @@ int main(int argc, char **argv) {
   std::string emit = "obj", targetName = "cpu";
   unsigned optLevel = 2;
   CLI::App *cc = app.add_subcommand("compile", "Compile a graph to native code");
-  cc->add_option("GRAPH", compile.input, "Graph file (.json, .mlir)")
+  cc->add_option("GRAPH", compile.input, "Graph file (.json, .mlir, .onnx)")
       ->required();
   cc->add_option("-o", compile.output, "Output file");
   cc->add_option("--emit", emit, "What to write")

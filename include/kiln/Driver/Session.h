@@ -20,9 +20,13 @@ public:
   Session();
   MLIRContext &context() { return *ctx; }
 
-  /// Loads a graph by its extension: `.json` (graph spec) or `.mlir` (kiln
-  /// dialect text). Emits an error and returns null on failure.
-  OwningOpRef<ModuleOp> loadGraph(llvm::StringRef path);
+  /// Loads a graph by its extension: `.json` (graph spec), `.mlir` (kiln
+  /// dialect text) or `.onnx`. `shapes` (`--shape NAME=D0,...`) are applied
+  /// while an ONNX model is imported, so that shape computations on pinned
+  /// inputs fold; callers still apply them with applyShapePins (which checks
+  /// them for every format). Emits an error and returns null on failure.
+  OwningOpRef<ModuleOp> loadGraph(llvm::StringRef path,
+                                  llvm::ArrayRef<std::string> shapes = {});
 
 private:
   std::unique_ptr<MLIRContext> ctx;

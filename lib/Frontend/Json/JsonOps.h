@@ -10,6 +10,7 @@
 #define KILN_LIB_FRONTEND_JSON_JSONOPS_H
 
 #include "dialects/kiln/IR/KilnOps.h"
+#include "kiln/Frontend/OpBuilding.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Region.h"
@@ -121,27 +122,7 @@ struct OpSpec {
   unsigned firstGraphInput = 0;
 };
 
-/// Creates an `OpTy` whose result types come from its own inference, which
-/// reports problems at `loc` (the generated builders abort instead), and
-/// verifies it, so that constraints outside inference are reported too.
-template <typename OpTy>
-FailureOr<SmallVector<Value>> createOp(OpBuilder &b, Location loc,
-                                       ValueRange operands,
-                                       typename OpTy::Properties props = {}) {
-  SmallVector<Type, 1> types;
-  if (failed(OpTy::inferReturnTypes(b.getContext(), loc, operands,
-                                    DictionaryAttr(), OpaqueProperties(&props),
-                                    RegionRange(), types)))
-    return failure();
-  auto op = OpTy::create(b, loc, types, operands, props);
-  if (failed(mlir::verify(op))) {
-    op->erase();
-    return failure();
-  }
-  return SmallVector<Value>(op->getResults());
-}
-
-/// An op with no attributes and inferred result types.
+/// An op with no attributes (result types inferred, or the operand's).
 template <typename OpTy>
 FailureOr<SmallVector<Value>> buildPlain(OpBuilder &b, Location loc,
                                          ValueRange operands,
@@ -149,24 +130,12 @@ FailureOr<SmallVector<Value>> buildPlain(OpBuilder &b, Location loc,
   return createOp<OpTy>(b, loc, operands);
 }
 
-/// Unary ops that keep their operand's type (no type inference interface).
-template <typename OpTy>
-FailureOr<SmallVector<Value>> buildSameType(OpBuilder &b, Location loc,
-                                            ValueRange operands,
-                                            const NodeAttrs &) {
-  auto op = OpTy::create(b, loc, operands[0].getType(), operands);
-  if (failed(mlir::verify(op))) {
-    op->erase();
-    return failure();
-  }
-  return SmallVector<Value>(op->getResults());
-}
-
 // The family tables.
 ArrayRef<OpSpec> elementwiseOps();
 ArrayRef<OpSpec> nnOps();
 ArrayRef<OpSpec> shapeOps();
 ArrayRef<OpSpec> controlFlowOps();
+ArrayRef<OpSpec> indexingOps();
 
 /// The op named `name` in any family, or null.
 const OpSpec *lookupOp(StringRef name);

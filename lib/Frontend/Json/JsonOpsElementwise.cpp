@@ -51,7 +51,7 @@ FailureOr<SmallVector<Value>> buildLogic(OpBuilder &b, Location loc,
     }
   }
   if constexpr (Unary)
-    return buildSameType<OpTy>(b, loc, operands, attrs);
+    return buildPlain<OpTy>(b, loc, operands, attrs);
   else
     return buildPlain<OpTy>(b, loc, operands, attrs);
 }
@@ -66,7 +66,7 @@ FailureOr<SmallVector<Value>> buildNumeric(OpBuilder &b, Location loc,
     return failure();
   }
   if constexpr (Unary)
-    return buildSameType<OpTy>(b, loc, operands, attrs);
+    return buildPlain<OpTy>(b, loc, operands, attrs);
   else
     return buildPlain<OpTy>(b, loc, operands, attrs);
 }
@@ -179,7 +179,7 @@ constexpr AttrSpec kCastAttrs[] = {{"to", AttrKind::Dtype, true}};
 
 #define KILN_BINARY(NAME, OP, BUILD)                                           \
   {NAME, 2, 2, {}, DtypeRule::SameOperands, BUILD}
-#define KILN_UNARY(NAME, OP, RULE) {NAME, 1, 1, {}, RULE, buildSameType<OP>}
+#define KILN_UNARY(NAME, OP, RULE) {NAME, 1, 1, {}, RULE, buildPlain<OP>}
 
 const OpSpec kOps[] = {
     KILN_BINARY("add", AddOp, (buildNumeric<AddOp, false>)),

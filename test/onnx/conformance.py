@@ -228,13 +228,17 @@ def prepare_case(case, data_dir, work_dir):
 # Running kiln
 #===----------------------------------------------------------------------===#
 
-def run_kiln(args, timeout):
+def run_kiln(args, timeout, tmp_dir=None):
     """Runs kiln; returns (rc or None on timeout, stderr text, seconds)."""
     start = time.monotonic()
     if timeout <= 0:
         return None, "", 0.0
+    env = dict(os.environ)
+    if tmp_dir:   # where `kiln run` puts its temporary shared objects
+        env["TMPDIR"] = tmp_dir
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+                            stdin=subprocess.DEVNULL, start_new_session=True,
+                            env=env)
     try:
         out, err = proc.communicate(timeout=timeout)
         rc = proc.returncode
@@ -322,7 +326,7 @@ def compare(actual, ref, onnx_dtype):
     return msg
 
 
-def run_mode(mode, kiln, case_dir, cdir, ds, deadline, timeout):
+def run_mode(mode, kiln, case_dir, cdir, ds, deadline, timeout, tmp_dir):
     """Runs one data set in one mode; returns a dict: ok, reasons, ..."""
     import numpy as np
     out_dir = os.path.join(cdir, ds["name"], "out-" + mode)
@@ -340,7 +344,7 @@ def run_mode(mode, kiln, case_dir, cdir, ds, deadline, timeout):
     if deadline - time.monotonic() <= 0:
         res["reasons"].append("not run (the case's %g s are spent)" % timeout)
         return res
-    rc, text, secs = run_kiln(cmd, deadline - time.monotonic())
+    rc, text, secs = run_kiln(cmd, deadline - time.monotonic(), tmp_dir)
     res.update(seconds=round(secs, 3), rc=rc, stderr=text[-4000:])
     errs = error_lines(text)
     res["unsupported"] = [e for e in errs if UNSUPPORTED.search(e)]
@@ -358,6 +362,11 @@ def run_mode(mode, kiln, case_dir, cdir, ds, deadline, timeout):
         what = errs[0] if errs else (text.strip().splitlines() or ["exit %d" % rc])[-1]
         res["reasons"].append("error: " + what)
         return res
+    if errs:
+        # An error reported with exit status 0 is a bug of its own.
+        res["reasons"].append("error (with exit status 0): " + errs[0])
+        if res["unsupported"]:
+            return res
     for rec in ds["outputs"]:
         if not rec.get("file"):
             continue
@@ -429,8 +438,9 @@ def run_case(case, opts):
     for ds in meta["datasets"]:
         for mode in ("compiled", "eager"):
             res = run_mode(mode, opts["kiln"], case_dir, cdir, ds, deadline,
-                           opts["timeout"])
-            if not opts["keep_stderr"]:
+                           opts["timeout"], opts["tmp"])
+            # kiln's output is kept for the runs that did not match.
+            if not opts["keep_stderr"] and not (res["reasons"] or res["unsupported"]):
                 res.pop("stderr")
             record["runs"].append(res)
     for res in record["runs"]:
@@ -651,7 +661,8 @@ def main(argv=None):
     ap.add_argument("--doc", default=None, metavar="FILE",
                     help="write the support table (docs/onnx-support.md)")
     ap.add_argument("--keep-stderr", action="store_true",
-                    help="keep kiln's output of every run in the JSON report")
+                    help="keep kiln's output of every run in the JSON report "
+                    "(by default only of the runs that did not match)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="print every case's result")
     g = ap.add_mutually_exclusive_group()
@@ -691,7 +702,11 @@ def main(argv=None):
     log("onnx-conformance: %d case(s), kiln %s, %d job(s), work dir %s" %
         (len(cases), kiln, opts.jobs, work))
 
-    run_opts = {"kiln": kiln, "data": opts.data, "work": work,
+    # Temporary files of kiln (left behind when a run is killed) stay here.
+    tmp = os.path.join(work, "tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    run_opts = {"kiln": kiln, "data": opts.data, "work": work, "tmp": tmp,
                 "timeout": opts.timeout, "keep_stderr": opts.keep_stderr}
     records = []
     start = time.monotonic()

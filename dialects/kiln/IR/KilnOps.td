@@ -39,5 +39,6 @@ include "KilnElementwiseOps.td"
 include "KilnNNOps.td"
 include "KilnShapeOps.td"
 include "KilnControlFlowOps.td"
+include "KilnIndexingOps.td"
 
 #endif // KILN_OPS_TD

@@ -81,14 +81,16 @@ def KilnBufferize : Pass<"kiln-bufferize", "ModuleOp"> {
 }
 
 def KilnWidenElementTypes : Pass<"kiln-widen-element-types", "func::FuncOp"> {
-  let summary = "Computes narrow dtypes of the nn ops in a wider type";
+  let summary = "Computes narrow dtypes of nn/indexing ops in a wider type";
   let description = [{
     The nn family (matmul, reductions, softmax, convolution, pooling,
-    normalization, argmax/argmin) is lowered for f32, f64 and the signed
-    integer types. This pass lets those ops take the format's other dtypes by
-    computing in a wider type: f16 and bf16 operands are cast to f32, u8 to
-    i32, the op runs there, and each result is cast back (rounding to nearest
-    even; integers wrap, which is exactly u8 arithmetic modulo 256).
+    normalization, argmax/argmin) and the indexing ops that compute on
+    elements (cumsum, topk, scatters with a reduction) are lowered for f32,
+    f64 and the signed integer types. This pass lets those ops take the
+    format's other dtypes by computing in a wider type: f16 and bf16
+    operands are cast to f32, u8 to i32, the op runs there, and each result
+    is cast back (rounding to nearest even; integers wrap, which is exactly
+    u8 arithmetic modulo 256).
 
     ```mlir
     %y = kiln.max_pool %x {...} : (tensor<1x1x4x4xf16>) -> tensor<1x1x2x2xf16>

@@ -34,11 +34,17 @@ Value castTo(OpBuilder &b, Location loc, Value v, Type element) {
                         TypeAttr::get(element));
 }
 
-bool isNNOp(Operation *op) {
+/// The nn ops, and the indexing ops that compute on elements (cumsum, topk's
+/// comparisons, scatters that combine updates with the data).
+bool computesOnElements(Operation *op) {
+  if (auto s = dyn_cast<ScatterElementsOp>(op))
+    return s.combinesElements();
+  if (auto s = dyn_cast<ScatterNDOp>(op))
+    return s.combinesElements();
   return isa<MatmulOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp,
              ReduceProdOp, SoftmaxOp, ConvOp, ConvTransposeOp, MaxPoolOp,
              AvgPoolOp, GlobalAvgPoolOp, GlobalMaxPoolOp, ArgMaxOp, ArgMinOp,
-             LogSoftmaxOp, LayerNormOp, BatchNormOp>(op);
+             LogSoftmaxOp, LayerNormOp, BatchNormOp, CumSumOp, TopKOp>(op);
 }
 
 void widen(Operation *op) {
@@ -74,7 +80,7 @@ struct KilnWidenElementTypesPass
   void runOnOperation() override {
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
-      if (isNNOp(op))
+      if (computesOnElements(op))
         ops.push_back(op);
     });
     for (Operation *op : ops)

@@ -686,6 +686,7 @@ void mlir::kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   detail::populateNNPatterns(patterns);
   detail::populateShapePatterns(patterns);
   detail::populateControlFlowPatterns(patterns);
+  detail::populateIndexingPatterns(patterns);
 }
 
 namespace {
@@ -696,16 +697,36 @@ bool isCoreElementType(Type t) {
          t.isSignlessInteger(64);
 }
 
+/// Whether `op` is a scatter whose updates combine with the data (any
+/// reduction but "none").
+bool isCombiningScatter(Operation *op) {
+  if (auto s = dyn_cast<ScatterElementsOp>(op))
+    return s.combinesElements();
+  if (auto s = dyn_cast<ScatterNDOp>(op))
+    return s.combinesElements();
+  return false;
+}
+
 /// Ops whose lowering handles every dtype of the format (f16, bf16, u8 and
-/// bool too): the elementwise family, ops that only move elements, and
-/// control flow (ops with regions, e.g. kiln.if/kiln.while, and their
-/// terminators only pass values on; their conditions are bool, and the ops
-/// inside the regions are checked on their own).
+/// bool too): the elementwise family, ops that only move elements (scatters
+/// without a reduction among them), and control flow (ops with regions,
+/// e.g. kiln.if/kiln.while, and their terminators only pass values on;
+/// their conditions are bool, and the ops inside the regions are checked on
+/// their own).
 bool handlesAllDtypes(Operation *op) {
-  return isa<KILN_ELEMENTWISE_OPS, ConstantOp, BroadcastToOp, ReshapeOp,
-             TransposeOp, SqueezeOp, UnsqueezeOp, FlattenOp, ConcatOp,
-             SplitOp, SliceOp, GatherOp, PadOp, TileOp, ResizeOp>(op) ||
+  return (isa<KILN_ELEMENTWISE_OPS, ConstantOp, BroadcastToOp, ReshapeOp,
+              TransposeOp, SqueezeOp, UnsqueezeOp, FlattenOp, ConcatOp,
+              SplitOp, SliceOp, GatherOp, PadOp, TileOp, ResizeOp,
+              GatherElementsOp, GatherNDOp, ScatterElementsOp,
+              ScatterNDOp>(op) &&
+          !isCombiningScatter(op)) ||
          op->getNumRegions() > 0 || op->hasTrait<OpTrait::IsTerminator>();
+}
+
+/// Whether the lowering of `op` (not one of handlesAllDtypes) takes `t`:
+/// the core types, and bool for scatter reductions (logic).
+bool handlesElementType(Operation *op, Type t) {
+  return isCoreElementType(t) || (t.isInteger(1) && isCombiningScatter(op));
 }
 
 /// Reports every op with an element type it cannot lower, not only the first.
@@ -717,7 +738,7 @@ LogicalResult checkElementTypes(func::FuncOp func) {
     for (Type t : llvm::concat<Type>(op->getOperandTypes(),
                                      op->getResultTypes())) {
       Type elt = getElementTypeOrSelf(t);
-      if (!isCoreElementType(elt)) {
+      if (!handlesElementType(op, elt)) {
         op->emitOpError("element type ")
             << elt << " is not supported by the CPU code generator yet "
             << "(supported: f32, f64, i8, i16, i32, i64)";

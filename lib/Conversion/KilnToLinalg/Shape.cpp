@@ -23,11 +23,6 @@ Value toIndex(OpBuilder &b, Location loc, OpFoldResult v) {
   return getValueOrCreateConstantIndexOp(b, loc, v);
 }
 
-/// The size of dimension `i` of `x` as a value.
-Value dimOf(OpBuilder &b, Location loc, Value x, int64_t i) {
-  return toIndex(b, loc, tensor::getMixedSize(b, loc, x, i));
-}
-
 Value clampIndex(OpBuilder &b, Location loc, Value v, Value lo, Value hi) {
   return arith::MinSIOp::create(b, loc,
                                 arith::MaxSIOp::create(b, loc, v, lo), hi);
@@ -60,14 +55,23 @@ Value reshapeTo(OpBuilder &b, Location loc, Value x, RankedTensorType type,
   return tensor::ReshapeOp::create(b, loc, type, x, shape);
 }
 
-/// A linalg.generic with no inputs over the result: `body` computes each
-/// element from the output indices (linalg.index).
-Value buildIndexed(OpBuilder &b, Location loc, RankedTensorType type,
-                   ArrayRef<Value> dynamicSizes, ValueRange inputs,
-                   ArrayRef<AffineMap> inputMaps,
-                   function_ref<Value(OpBuilder &, Location, ArrayRef<Value>,
-                                      ValueRange)>
-                       body) {
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Helpers shared with the other families (Utils.h)
+//===----------------------------------------------------------------------===//
+
+Value mlir::kiln::detail::dimOf(OpBuilder &b, Location loc, Value x,
+                                int64_t i) {
+  return toIndex(b, loc, tensor::getMixedSize(b, loc, x, i));
+}
+
+Value mlir::kiln::detail::buildIndexed(OpBuilder &b, Location loc,
+                                       RankedTensorType type,
+                                       ArrayRef<Value> dynamicSizes,
+                                       ValueRange inputs,
+                                       ArrayRef<AffineMap> inputMaps,
+                                       IndexedBodyFn body) {
   Value init = tensor::EmptyOp::create(b, loc, mixedSizes(b, type, dynamicSizes),
                                        type.getElementType());
   SmallVector<AffineMap> maps(inputMaps);
@@ -85,10 +89,9 @@ Value buildIndexed(OpBuilder &b, Location loc, RankedTensorType type,
   return generic.getResult(0);
 }
 
-/// `tensor.extract x[indices]` when `inBounds`, else `fallback`: no read
-/// happens out of bounds (an empty `x` included).
-Value guardedExtract(OpBuilder &b, Location loc, Value x, ValueRange indices,
-                     Value inBounds, Value fallback) {
+Value mlir::kiln::detail::guardedExtract(OpBuilder &b, Location loc, Value x,
+                                         ValueRange indices, Value inBounds,
+                                         Value fallback) {
   auto ifOp = scf::IfOp::create(
       b, loc, inBounds,
       [&](OpBuilder &tb, Location tl) {
@@ -101,6 +104,8 @@ Value guardedExtract(OpBuilder &b, Location loc, Value x, ValueRange indices,
       });
   return ifOp.getResult(0);
 }
+
+namespace {
 
 struct TransposeLowering : public OpConversionPattern<TransposeOp> {
   using OpConversionPattern::OpConversionPattern;

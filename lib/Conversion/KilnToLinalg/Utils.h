@@ -27,11 +27,32 @@ SmallVector<OpFoldResult> broadcastSizes(OpBuilder &b, Location loc,
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
                        ValueRange operands, BodyFn body);
 
-/// Patterns by op family (NN.cpp, Shape.cpp, ControlFlow.cpp); the
-/// elementwise family lives beside the pass in KilnToLinalg.cpp.
+/// The size of dimension `i` of `x` as an index value (a constant when
+/// static).
+Value dimOf(OpBuilder &b, Location loc, Value x, int64_t i);
+
+using IndexedBodyFn =
+    function_ref<Value(OpBuilder &, Location, ArrayRef<Value>, ValueRange)>;
+
+/// A linalg.generic over a result of `type` (dynamic sizes taken from
+/// `dynamicSizes` by position) reading `inputs` through `inputMaps`: `body`
+/// computes each element from the output indices (linalg.index) and the
+/// inputs' elements.
+Value buildIndexed(OpBuilder &b, Location loc, RankedTensorType type,
+                   ArrayRef<Value> dynamicSizes, ValueRange inputs,
+                   ArrayRef<AffineMap> inputMaps, IndexedBodyFn body);
+
+/// `tensor.extract x[indices]` when `inBounds`, else `fallback`: no read
+/// happens out of bounds (an empty `x` included).
+Value guardedExtract(OpBuilder &b, Location loc, Value x, ValueRange indices,
+                     Value inBounds, Value fallback);
+
+/// Patterns by op family (NN.cpp, Shape.cpp, ControlFlow.cpp, Indexing.cpp);
+/// the elementwise family lives beside the pass in KilnToLinalg.cpp.
 void populateNNPatterns(RewritePatternSet &patterns);
 void populateShapePatterns(RewritePatternSet &patterns);
 void populateControlFlowPatterns(RewritePatternSet &patterns);
+void populateIndexingPatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::kiln::detail
 

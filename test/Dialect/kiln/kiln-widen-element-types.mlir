@@ -49,3 +49,27 @@ func.func @untouched(%x: tensor<4xf32>, %h: tensor<4xf16>) -> (tensor<1xf32>, te
   %1 = kiln.exp %h : tensor<4xf16>
   return %0, %1 : tensor<1xf32>, tensor<4xf16>
 }
+
+// -----
+
+// Indexing ops that compute on elements widen too: topk (its i64 indices
+// stay), cumsum, and scatters with a reduction (the i64 indices operand is
+// left alone). Gathers and plain scatters only move elements: untouched.
+// CHECK-LABEL: func.func @indexing
+// CHECK: %[[X:.*]] = kiln.cast %{{.*}} {to = f32} : (tensor<4x5xbf16>) -> tensor<4x5xf32>
+// CHECK: %[[V:.*]], %[[I:.*]] = kiln.topk %[[X]] {k = 2 : i64} : (tensor<4x5xf32>) -> (tensor<4x2xf32>, tensor<4x2xi64>)
+// CHECK: kiln.cast %[[V]] {to = bf16}
+// CHECK: kiln.cumsum %{{.*}} : tensor<4x5xf32>
+// CHECK: kiln.cast %{{.*}} {to = i32} : (tensor<4x5xui8>) -> tensor<4x5xi32>
+// CHECK: kiln.cast %{{.*}} {to = i32} : (tensor<4x2xui8>) -> tensor<4x2xi32>
+// CHECK: kiln.scatter_elements %{{.*}}, %{{.*}}, %{{.*}} {axis = 1 : i64, reduction = "max"} : (tensor<4x5xi32>, tensor<4x2xi64>, tensor<4x2xi32>) -> tensor<4x5xi32>
+// CHECK: kiln.scatter_elements %{{.*}}, %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<4x5xui8>, tensor<4x2xi64>, tensor<4x2xui8>) -> tensor<4x5xui8>
+// CHECK: kiln.gather_elements %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<4x5xbf16>, tensor<4x2xi64>) -> tensor<4x2xbf16>
+func.func @indexing(%x: tensor<4x5xbf16>, %u8: tensor<4x5xui8>, %i: tensor<4x2xi64>, %u: tensor<4x2xui8>) -> (tensor<4x2xbf16>, tensor<4x2xi64>, tensor<4x5xbf16>, tensor<4x5xui8>, tensor<4x5xui8>, tensor<4x2xbf16>) {
+  %0:2 = kiln.topk %x {k = 2} : (tensor<4x5xbf16>) -> (tensor<4x2xbf16>, tensor<4x2xi64>)
+  %1 = kiln.cumsum %x : tensor<4x5xbf16>
+  %2 = kiln.scatter_elements %u8, %i, %u {axis = 1, reduction = "max"} : (tensor<4x5xui8>, tensor<4x2xi64>, tensor<4x2xui8>) -> tensor<4x5xui8>
+  %3 = kiln.scatter_elements %u8, %i, %u {axis = 1} : (tensor<4x5xui8>, tensor<4x2xi64>, tensor<4x2xui8>) -> tensor<4x5xui8>
+  %4 = kiln.gather_elements %x, %i {axis = 1} : (tensor<4x5xbf16>, tensor<4x2xi64>) -> tensor<4x2xbf16>
+  return %0#0, %0#1, %1, %2, %3, %4 : tensor<4x2xbf16>, tensor<4x2xi64>, tensor<4x5xbf16>, tensor<4x5xui8>, tensor<4x5xui8>, tensor<4x2xbf16>
+}

@@ -23,6 +23,10 @@ template <typename OpTy>
 FailureOr<SmallVector<Value>> createOp(OpBuilder &b, Location loc,
                                        ValueRange operands,
                                        typename OpTy::Properties props = {}) {
+  // Default-valued attributes the caller left unset get their defaults (the
+  // generated getters expect them present).
+  OpTy::populateDefaultProperties(
+      OperationName(OpTy::getOperationName(), b.getContext()), props);
   SmallVector<Type, 1> types;
   if constexpr (OpTy::template hasTrait<InferTypeOpInterface::Trait>()) {
     if (failed(OpTy::inferReturnTypes(b.getContext(), loc, operands,

@@ -728,7 +728,9 @@ GraphImporter::importSubgraph(const onnx::GraphProto &sub, Block *block) {
   }
   for (auto [i, in] : llvm::enumerate(sub.input()))
     child.values[in.name()] = block->getArgument(i);
-  OpBuilder b = OpBuilder::atBlockEnd(block);
+  // The block's op may not exist yet: take the context from the model.
+  OpBuilder b(model.ctx);
+  b.setInsertionPointToEnd(block);
   bool ok = true;
   for (const auto &init : sub.initializer()) {
     Location loc =

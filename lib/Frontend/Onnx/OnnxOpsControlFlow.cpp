@@ -61,10 +61,11 @@ LogicalResult convertIf(NodeContext &ctx, Outs &outs) {
       return ctx.unsupported("branches whose outputs differ in type (then: " +
                              typeString(t.getType()) + ", else: " +
                              typeString(e.getType()) + ")");
-  OpBuilder thenBuilder = OpBuilder::atBlockEnd(thenB);
-  OpBuilder elseBuilder = OpBuilder::atBlockEnd(elseB);
-  YieldOp::create(thenBuilder, ctx.loc, *thenOuts);
-  YieldOp::create(elseBuilder, ctx.loc, *elseOuts);
+  OpBuilder yb(ctx.getContext());
+  yb.setInsertionPointToEnd(thenB);
+  YieldOp::create(yb, ctx.loc, *thenOuts);
+  yb.setInsertionPointToEnd(elseB);
+  YieldOp::create(yb, ctx.loc, *elseOuts);
   state.addTypes(ValueRange(*thenOuts).getTypes());
   Operation *op = ctx.b.create(state);
   if (failed(mlir::verify(op))) {

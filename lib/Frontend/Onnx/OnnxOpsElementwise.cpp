@@ -197,6 +197,20 @@ LogicalResult convertSoftsign(NodeContext &ctx, Outs &outs) {
 LogicalResult convertPRelu(NodeContext &ctx, Outs &outs) {
   Value x = ctx.input(0), slope = ctx.input(1);
   Type elem = getElementTypeOrSelf(x.getType());
+  // A per-channel slope of shape [C] (as older exporters write it) applies
+  // along dim 1.
+  RankedTensorType xt = ctx.inputType(0), st = ctx.inputType(1);
+  if (st.getRank() == 1 && xt.getRank() > 2 &&
+      st.getDimSize(0) == xt.getDimSize(1) &&
+      st.getDimSize(0) != xt.getDimSize(xt.getRank() - 1)) {
+    SmallVector<int64_t> axes;
+    for (int64_t i = 1; i < xt.getRank() - 1; ++i)
+      axes.push_back(i);
+    auto s = unsqueeze(ctx, slope, axes);
+    if (failed(s))
+      return failure();
+    slope = *s;
+  }
   auto neg = ctx.create<LtOp>({x, ctx.scalar(elem, 0)});
   auto scaled = ctx.create<MulOp>({x, slope});
   if (failed(neg) || failed(scaled))

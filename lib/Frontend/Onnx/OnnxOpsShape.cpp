@@ -140,11 +140,13 @@ LogicalResult convertTranspose(NodeContext &ctx, Outs &outs) {
 
 LogicalResult convertFlatten(NodeContext &ctx, Outs &outs) {
   int64_t rank = ctx.inputType(0).getRank();
-  auto axis = checkedAxis(ctx, ctx.attrInt("axis", 1), rank + 1);
-  if (failed(axis))
-    return failure();
+  int64_t axis = ctx.attrInt("axis", 1);
+  if (axis < -rank || axis > rank)
+    return ctx.error() << "axis " << axis << " is out of range for rank "
+                       << rank,
+           failure();
   FlattenOp::Properties props;
-  props.axis = ctx.i64Attr(*axis);
+  props.axis = ctx.i64Attr(axis < 0 ? axis + rank : axis);
   return pushResult(ctx.create<FlattenOp>({ctx.input(0)}, props), outs);
 }
 

@@ -29,6 +29,8 @@ FailureOr<Status> runNNKernel(Operation *op, ArrayRef<View> in,
                               SmallVectorImpl<Buffer> &outs);
 FailureOr<Status> runShapeKernel(Operation *op, ArrayRef<View> in,
                                  SmallVectorImpl<Buffer> &outs);
+FailureOr<Status> runIndexingKernel(Operation *op, ArrayRef<View> in,
+                                    SmallVectorImpl<Buffer> &outs);
 
 inline std::optional<std::vector<int64_t>>
 toOptionalVector(std::optional<ArrayRef<int64_t>> values) {

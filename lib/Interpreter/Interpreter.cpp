@@ -209,7 +209,7 @@ static FailureOr<interp::Status>
 runKernel(Operation *op, ArrayRef<interp::View> in,
           SmallVectorImpl<interp::Buffer> &outs) {
   for (auto family : {interp::runElementwiseKernel, interp::runNNKernel,
-                      interp::runShapeKernel}) {
+                      interp::runShapeKernel, interp::runIndexingKernel}) {
     FailureOr<interp::Status> status = family(op, in, outs);
     if (succeeded(status))
       return status;

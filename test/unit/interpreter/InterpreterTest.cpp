@@ -1005,6 +1005,145 @@ func.func @g() -> (tensor<2x2xf32>, tensor<3xi1>, tensor<2xi16>, tensor<2xi32>) 
       r[0], RankedTensorType::get({2, 2}, Float64Type::get(&context))));
 }
 
+//===----------------------------------------------------------------------===//
+// Indexing ops
+//===----------------------------------------------------------------------===//
+
+HostTensor i64s(std::vector<int64_t> shape, const std::vector<int64_t> &v) {
+  return make<int64_t>(KILN_DTYPE_I64, std::move(shape), v);
+}
+
+TEST_F(InterpreterTest, GatherScatterElements) {
+  // x = [[0, 1, 2], [3, 4, 5]]; along axis 1 the indices pick
+  // row 0: x[0][-1] = 2, x[0][0] = 0; row 1: x[1][1] = 4, x[1][7 -> 2] = 5.
+  // The scatter adds u = [[10, 20], [30, 40]] at those positions.
+  const char *src = R"mlir(
+func.func @g(%x: tensor<2x3xf32>, %i: tensor<2x2xi64>, %u: tensor<2x2xf32>) -> (tensor<2x2xf32>, tensor<2x3xf32>, tensor<2x3xf32>) {
+  %0 = kiln.gather_elements %x, %i {axis = 1} : (tensor<2x3xf32>, tensor<2x2xi64>) -> tensor<2x2xf32>
+  %1 = kiln.scatter_elements %x, %i, %u {axis = 1, reduction = "add"} : (tensor<2x3xf32>, tensor<2x2xi64>, tensor<2x2xf32>) -> tensor<2x3xf32>
+  %2 = kiln.scatter_elements %x, %i, %u {axis = 1} : (tensor<2x3xf32>, tensor<2x2xi64>, tensor<2x2xf32>) -> tensor<2x3xf32>
+  return %0, %1, %2 : tensor<2x2xf32>, tensor<2x3xf32>, tensor<2x3xf32>
+}
+)mlir";
+  auto r = run(src, {f32({2, 3}, {0, 1, 2, 3, 4, 5}),
+                     i64s({2, 2}, {-1, 0, 1, 7}),
+                     f32({2, 2}, {10, 20, 30, 40})});
+  ASSERT_EQ(r.size(), 3u);
+  expectFloats(r[0], {2, 2}, {2, 0, 4, 5});
+  expectFloats(r[1], {2, 3}, {20, 1, 12, 3, 34, 45});
+  expectFloats(r[2], {2, 3}, {20, 1, 10, 3, 30, 40});
+}
+
+TEST_F(InterpreterTest, ScatterDuplicatesAccumulateInOrder) {
+  // Index 1 twice: "none" keeps the last update, "mul" multiplies both in,
+  // "max" propagates the NaN.
+  const char *src = R"mlir(
+func.func @g(%x: tensor<3xf32>, %i: tensor<3xi64>, %u: tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) {
+  %0 = kiln.scatter_elements %x, %i, %u : (tensor<3xf32>, tensor<3xi64>, tensor<3xf32>) -> tensor<3xf32>
+  %1 = kiln.scatter_elements %x, %i, %u {reduction = "mul"} : (tensor<3xf32>, tensor<3xi64>, tensor<3xf32>) -> tensor<3xf32>
+  %2 = kiln.scatter_elements %x, %i, %u {reduction = "max"} : (tensor<3xf32>, tensor<3xi64>, tensor<3xf32>) -> tensor<3xf32>
+  return %0, %1, %2 : tensor<3xf32>, tensor<3xf32>, tensor<3xf32>
+}
+)mlir";
+  auto r = run(src, {f32({3}, {1, 2, 3}), i64s({3}, {1, -2, 0}),
+                     f32({3}, {4, kNaN, 5})});
+  ASSERT_EQ(r.size(), 3u);
+  expectFloats(r[0], {3}, {5, kNaN, 3});
+  expectFloats(r[1], {3}, {5, kNaN, 3});
+  expectFloats(r[2], {3}, {5, kNaN, 3});
+}
+
+TEST_F(InterpreterTest, GatherScatterND) {
+  // x = [[0, 1, 2], [3, 4, 5]]. gather_nd with tuples (1, -1) and (0, 1):
+  // [5, 1]; with one-entry tuples (-1) and (0): rows 1 and 0; with a batch
+  // dim, row b takes x[b][t[b]]: [x[0][2], x[1][0]] = [2, 3]. scatter_nd
+  // multiplies row 1 by [2, 2, 2] twice.
+  const char *src = R"mlir(
+func.func @g(%x: tensor<2x3xf32>, %t: tensor<2x2xi64>, %r: tensor<2x1xi64>, %u: tensor<2x3xf32>) -> (tensor<2xf32>, tensor<2x3xf32>, tensor<2xf32>, tensor<2x3xf32>) {
+  %0 = kiln.gather_nd %x, %t : (tensor<2x3xf32>, tensor<2x2xi64>) -> tensor<2xf32>
+  %1 = kiln.gather_nd %x, %r : (tensor<2x3xf32>, tensor<2x1xi64>) -> tensor<2x3xf32>
+  %b = kiln.constant dense<[[2], [0]]> : tensor<2x1xi32>
+  %2 = kiln.gather_nd %x, %b {batch_dims = 1} : (tensor<2x3xf32>, tensor<2x1xi32>) -> tensor<2xf32>
+  %s = kiln.constant dense<[[1], [-1]]> : tensor<2x1xi64>
+  %3 = kiln.scatter_nd %x, %s, %u {reduction = "mul"} : (tensor<2x3xf32>, tensor<2x1xi64>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %0, %1, %2, %3 : tensor<2xf32>, tensor<2x3xf32>, tensor<2xf32>, tensor<2x3xf32>
+}
+)mlir";
+  auto r = run(src, {f32({2, 3}, {0, 1, 2, 3, 4, 5}),
+                     i64s({2, 2}, {1, -1, 0, 1}), i64s({2, 1}, {-1, 0}),
+                     f32({2, 3}, {2, 2, 2, 2, 2, 2})});
+  ASSERT_EQ(r.size(), 4u);
+  expectFloats(r[0], {2}, {5, 1});
+  expectFloats(r[1], {2, 3}, {3, 4, 5, 0, 1, 2});
+  expectFloats(r[2], {2}, {2, 3});
+  expectFloats(r[3], {2, 3}, {0, 1, 2, 12, 16, 20});
+}
+
+TEST_F(InterpreterTest, CumSum) {
+  // Along axis 1 of [[1, 2, 3], [4, 5, 6]].
+  const char *src = R"mlir(
+func.func @g(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>) {
+  %0 = kiln.cumsum %x {axis = 1} : tensor<2x3xf32>
+  %1 = kiln.cumsum %x {axis = -1, exclusive = true} : tensor<2x3xf32>
+  %2 = kiln.cumsum %x {axis = 1, exclusive = true, reverse = true} : tensor<2x3xf32>
+  return %0, %1, %2 : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>
+}
+)mlir";
+  auto r = run(src, {f32({2, 3}, {1, 2, 3, 4, 5, 6})});
+  ASSERT_EQ(r.size(), 3u);
+  expectFloats(r[0], {2, 3}, {1, 3, 6, 4, 9, 15});
+  expectFloats(r[1], {2, 3}, {0, 1, 3, 0, 4, 9});
+  expectFloats(r[2], {2, 3}, {5, 3, 0, 11, 6, 0});
+}
+
+TEST_F(InterpreterTest, TopKTiesAndNaN) {
+  // [2, NaN, 2, 5, 1]: largest first is NaN (1), 5 (3), then the two 2s in
+  // index order (0, 2); smallest first is 1 (4), 2 (0), 2 (2).
+  const char *src = R"mlir(
+func.func @g(%x: tensor<5xf32>) -> (tensor<4xf32>, tensor<4xi64>, tensor<3xf32>, tensor<3xi64>) {
+  %0:2 = kiln.topk %x {k = 4} : (tensor<5xf32>) -> (tensor<4xf32>, tensor<4xi64>)
+  %1:2 = kiln.topk %x {k = 3, largest = false} : (tensor<5xf32>) -> (tensor<3xf32>, tensor<3xi64>)
+  return %0#0, %0#1, %1#0, %1#1 : tensor<4xf32>, tensor<4xi64>, tensor<3xf32>, tensor<3xi64>
+}
+)mlir";
+  auto r = run(src, {f32({5}, {2, kNaN, 2, 5, 1})});
+  ASSERT_EQ(r.size(), 4u);
+  expectFloats(r[0], {4}, {kNaN, 5, 2, 2});
+  EXPECT_EQ(valuesOf<int64_t>(r[1]), (std::vector<int64_t>{1, 3, 0, 2}));
+  expectFloats(r[2], {3}, {1, 2, 2});
+  EXPECT_EQ(valuesOf<int64_t>(r[3]), (std::vector<int64_t>{4, 0, 2}));
+}
+
+TEST_F(InterpreterTest, IndexingRunTimeErrors) {
+  // Sizes that only the run time knows: k beyond the axis, an index into an
+  // empty axis, indices larger than the data away from the axis.
+  const char *topk = R"mlir(
+func.func @g(%x: tensor<?xf32>) -> (tensor<3xf32>, tensor<3xi64>) {
+  %0:2 = kiln.topk %x {k = 3} : (tensor<?xf32>) -> (tensor<3xf32>, tensor<3xi64>)
+  return %0#0, %0#1 : tensor<3xf32>, tensor<3xi64>
+}
+)mlir";
+  std::string err = runExpectingError(topk, {f32({2}, {1, 2})});
+  EXPECT_NE(err.find("k = 3 is out of range for axis 0 of size 2"),
+            std::string::npos)
+      << err;
+  diagnostics.clear();
+  const char *gather = R"mlir(
+func.func @g(%x: tensor<?x?xf32>, %i: tensor<2x1xi64>) -> tensor<2x1xf32> {
+  %0 = kiln.gather_elements %x, %i {axis = 1} : (tensor<?x?xf32>, tensor<2x1xi64>) -> tensor<2x1xf32>
+  return %0 : tensor<2x1xf32>
+}
+)mlir";
+  err = runExpectingError(gather, {f32({2, 0}, {}), i64s({2, 1}, {0, 0})});
+  EXPECT_NE(err.find("index into the empty axis 1"), std::string::npos) << err;
+  diagnostics.clear();
+  err = runExpectingError(gather, {f32({1, 3}, {1, 2, 3}),
+                                   i64s({2, 1}, {0, 0})});
+  EXPECT_NE(err.find("indices dimension 0 (2) exceeds that of x (1)"),
+            std::string::npos)
+      << err;
+}
+
 TEST(DtypeTest, DtypeOfAndElementSize) {
   MLIRContext context;
   Builder b(&context);

@@ -39,7 +39,8 @@ using json = nlohmann::json;
 
 const OpSpec *mlir::kiln::json_frontend::lookupOp(StringRef name) {
   for (ArrayRef<OpSpec> family :
-       {elementwiseOps(), nnOps(), shapeOps(), controlFlowOps()})
+       {elementwiseOps(), nnOps(), shapeOps(), controlFlowOps(),
+        indexingOps()})
     for (const OpSpec &spec : family)
       if (spec.name == name)
         return &spec;

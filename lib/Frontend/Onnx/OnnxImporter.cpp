@@ -589,7 +589,8 @@ const OnnxConverter *onnx_frontend::lookupConverter(StringRef opType) {
   static const llvm::StringMap<const OnnxConverter *> table = [] {
     llvm::StringMap<const OnnxConverter *> t;
     for (auto family : {elementwiseConverters(), nnConverters(),
-                        shapeConverters(), controlFlowConverters()})
+                        shapeConverters(), controlFlowConverters(),
+                        recurrentConverters(), lossConverters()})
       for (const OnnxConverter &c : family)
         t[c.opType] = &c;
     return t;
@@ -869,13 +870,10 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
   for (const auto &imp : proto.opset_import())
     if (imp.domain().empty() || imp.domain() == "ai.onnx")
       opset = imp.version();
+  // A model that imports no default-domain opset uses only other domains
+  // (their nodes are reported as unsupported).
   if (opset < 0)
-    opset = proto.ir_version() < 3 ? 1 : -1;
-  if (opset < 0) {
-    error(fileLoc) << "not a valid ONNX model (no opset for the default "
-                      "domain)";
-    return nullptr;
-  }
+    opset = 17;
   if (opset > 17) {
     error(fileLoc) << "unsupported: opset " << opset
                    << " (Kiln reads opsets up to 17)";

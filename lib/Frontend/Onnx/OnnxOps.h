@@ -165,6 +165,8 @@ ArrayRef<OnnxConverter> elementwiseConverters();
 ArrayRef<OnnxConverter> nnConverters();
 ArrayRef<OnnxConverter> shapeConverters();
 ArrayRef<OnnxConverter> controlFlowConverters();
+ArrayRef<OnnxConverter> recurrentConverters();
+ArrayRef<OnnxConverter> lossConverters();
 
 /// The converter for `opType`, or null.
 const OnnxConverter *lookupConverter(StringRef opType);

@@ -1,0 +1,23 @@
+//===- OnnxOpsRecurrent.cpp - RNN, GRU, LSTM, Einsum, Loop -------*- C++ -*-===//
+//
+// ONNX ops that decompose into many kiln ops (see OnnxOps.h).
+//
+//===----------------------------------------------------------------------===//
+#include "OnnxOps.h"
+#include "OnnxOpsUtils.h"
+
+using namespace mlir;
+using namespace mlir::kiln;
+using namespace mlir::kiln::onnx_frontend;
+
+namespace {
+
+const OnnxConverter kConverters[] = {
+    {"", nullptr},
+};
+
+} // namespace
+
+ArrayRef<OnnxConverter> onnx_frontend::recurrentConverters() {
+  return ArrayRef<OnnxConverter>(kConverters).drop_front();
+}

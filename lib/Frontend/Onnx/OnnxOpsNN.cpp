@@ -7,6 +7,7 @@
 #include "OnnxOpsUtils.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::kiln;
@@ -189,7 +190,7 @@ LogicalResult convertBatchNorm(NodeContext &ctx, Outs &outs) {
 /// mean and variance over `axes` (keepdims): the shared core of the norms
 /// that kiln has no single op for.
 struct Moments {
-  Value centered, variance;
+  Value mean, centered, variance;
 };
 FailureOr<Moments> moments(NodeContext &ctx, Value x, ArrayRef<int64_t> axes) {
   ReduceMeanOp::Properties props;
@@ -207,7 +208,7 @@ FailureOr<Moments> moments(NodeContext &ctx, Value x, ArrayRef<int64_t> axes) {
   auto var = ctx.create<ReduceMeanOp>({*sq}, props);
   if (failed(var))
     return failure();
-  return Moments{*centered, *var};
+  return Moments{*mean, *centered, *var};
 }
 
 /// (x - mean) / sqrt(var + eps) over `axes`.
@@ -227,32 +228,26 @@ FailureOr<Value> normalize(NodeContext &ctx, Value x, ArrayRef<int64_t> axes,
 }
 
 LogicalResult convertLayerNorm(NodeContext &ctx, Outs &outs) {
-  if (ctx.hasOutput(1) || ctx.hasOutput(2))
-    return ctx.unsupported("the Mean and InvStdDev outputs");
   RankedTensorType x = ctx.inputType(0);
   auto axis = checkedAxis(ctx, ctx.attrInt("axis", -1), x.getRank());
   if (failed(axis))
     return failure();
   double eps = ctx.attrFloat("epsilon", 1e-5);
   RankedTensorType scaleType = ctx.inputType(1);
+  bool wantStats = ctx.hasOutput(1) || ctx.hasOutput(2);
   bool exactScale =
       scaleType.getShape() == x.getShape().drop_front(*axis) &&
       (!ctx.hasInput(2) || ctx.inputType(2) == scaleType);
-  if (exactScale) {
-    Value bias = ctx.hasInput(2) ? ctx.input(2)
-                                 : ctx.constant([&] {
-                                     HostTensor t;
-                                     t.dtype = getDtypeCode(
-                                         scaleType.getElementType());
-                                     t.shape.assign(
-                                         scaleType.getShape().begin(),
-                                         scaleType.getShape().end());
-                                     t.bytes.assign(
-                                         t.numElements() *
-                                             elementSize(t.dtype),
-                                         0);
-                                     return t;
-                                   }());
+  if (exactScale && !wantStats) {
+    Value bias = ctx.input(2);
+    if (!bias) {
+      HostTensor zeros;
+      zeros.dtype = getDtypeCode(scaleType.getElementType());
+      zeros.shape.assign(scaleType.getShape().begin(),
+                         scaleType.getShape().end());
+      zeros.bytes.assign(zeros.numElements() * elementSize(zeros.dtype), 0);
+      bias = ctx.constant(zeros);
+    }
     LayerNormOp::Properties props;
     props.axis = ctx.i64Attr(*axis);
     props.epsilon = ctx.f64Attr(eps);
@@ -260,19 +255,38 @@ LogicalResult convertLayerNorm(NodeContext &ctx, Outs &outs) {
         ctx.create<LayerNormOp>({ctx.input(0), ctx.input(1), bias}, props),
         outs);
   }
-  // Broadcastable scale/bias: normalise, then scale and shift.
+  // Broadcastable scale/bias, or the Mean and InvStdDev outputs wanted:
+  // normalise with reductions, then scale and shift.
   SmallVector<int64_t> axes;
   for (int64_t i = *axis; i < x.getRank(); ++i)
     axes.push_back(i);
-  auto n = normalize(ctx, ctx.input(0), axes, eps);
+  auto m = moments(ctx, ctx.input(0), axes);
+  if (failed(m))
+    return failure();
+  Type elem = x.getElementType();
+  auto shifted = ctx.create<AddOp>({m->variance, ctx.scalar(elem, eps)});
+  if (failed(shifted))
+    return failure();
+  auto inv = ctx.create<RsqrtOp>({*shifted});
+  if (failed(inv))
+    return failure();
+  auto n = ctx.create<MulOp>({m->centered, *inv});
   if (failed(n))
     return failure();
   auto scaled = ctx.create<MulOp>({*n, ctx.input(1)});
   if (failed(scaled))
     return failure();
-  if (!ctx.hasInput(2))
-    return pushResult(scaled, outs);
-  return pushResult(ctx.create<AddOp>({*scaled, ctx.input(2)}), outs);
+  Value y = *scaled;
+  if (ctx.hasInput(2)) {
+    auto sum = ctx.create<AddOp>({y, ctx.input(2)});
+    if (failed(sum))
+      return failure();
+    y = *sum;
+  }
+  outs.push_back(y);
+  outs.push_back(ctx.hasOutput(1) ? m->mean : Value());
+  outs.push_back(ctx.hasOutput(2) ? *inv : Value());
+  return success();
 }
 
 /// InstanceNormalization: normalise over the spatial dims per sample and
@@ -464,14 +478,36 @@ LogicalResult convertReduce(NodeContext &ctx, Outs &outs) {
   return pushResult(r, outs);
 }
 
+/// ArgMax/ArgMin; select_last_index=1 runs on the input reversed along the
+/// axis and maps the index back (d - 1 - i).
 template <typename OpTy>
 LogicalResult convertArgReduce(NodeContext &ctx, Outs &outs) {
-  if (ctx.attrInt("select_last_index", 0) != 0)
-    return ctx.unsupported("select_last_index=1");
+  RankedTensorType x = ctx.inputType(0);
+  auto axis = checkedAxis(ctx, ctx.attrInt("axis", 0), x.getRank());
+  if (failed(axis))
+    return failure();
   typename OpTy::Properties props;
-  props.axis = ctx.i64Attr(ctx.attrInt("axis", 0));
+  props.axis = ctx.i64Attr(*axis);
   props.keepdims = ctx.boolAttr(ctx.attrInt("keepdims", 1) != 0);
-  return pushResult(ctx.create<OpTy>({ctx.input(0)}, props), outs);
+  if (ctx.attrInt("select_last_index", 0) == 0)
+    return pushResult(ctx.create<OpTy>({ctx.input(0)}, props), outs);
+  if (x.isDynamicDim(*axis))
+    return ctx.unsupported("select_last_index=1 along a symbolic dim");
+  SliceOp::Properties sp;
+  sp.starts = ctx.i64Array({-1});
+  sp.ends = ctx.i64Array({std::numeric_limits<int64_t>::min()});
+  sp.axes = ctx.i64Array({*axis});
+  sp.steps = ctx.i64Array({-1});
+  auto reversed = ctx.create<SliceOp>({ctx.input(0)}, sp);
+  if (failed(reversed))
+    return failure();
+  auto idx = ctx.create<OpTy>({*reversed}, props);
+  if (failed(idx))
+    return failure();
+  Type i64 = ctx.b.getIntegerType(64);
+  return pushResult(
+      ctx.create<SubOp>({ctx.scalar(i64, x.getDimSize(*axis) - 1), *idx}),
+      outs);
 }
 
 /// LpNormalization: x / norm_p(x) along axis (p = 1 or 2).

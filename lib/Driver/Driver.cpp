@@ -5,6 +5,7 @@
 #include "kiln/Frontend/JsonImporter.h"
 #include "kiln/Frontend/OnnxImporter.h"
 #include "kiln/Pipelines/Pipelines.h"
+#include "kiln/runtime.h"
 
 #include "dialects/kiln/IR/KilnOps.h"
 
@@ -23,6 +24,7 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 
+#include <cstring>
 #include <map>
 
 using namespace mlir;
@@ -72,8 +74,96 @@ struct ShapePin {
 
 static FailureOr<ShapePin> parseShapePin(StringRef spec);
 
+/// Reads the `--bind NAME=FILE.npy` files.
+static FailureOr<llvm::StringMap<HostTensor>>
+readBindings(ArrayRef<std::string> specs) {
+  llvm::StringMap<HostTensor> out;
+  for (const std::string &spec : specs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      llvm::errs() << "error: --bind '" << spec << "' is not NAME=FILE.npy\n";
+      return failure();
+    }
+    std::string name = spec.substr(0, eq), file = spec.substr(eq + 1);
+    kiln_npy npy;
+    std::memset(&npy, 0, sizeof(npy));
+    if (kiln_npy_read(file.c_str(), &npy) != KILN_OK) {
+      llvm::errs() << "error: --bind " << name << ": " << kiln_last_error()
+                   << "\n";
+      return failure();
+    }
+    HostTensor t;
+    t.dtype = npy.dtype;
+    t.shape.assign(npy.shape, npy.shape + npy.rank);
+    auto *bytes = static_cast<const uint8_t *>(npy.data);
+    t.bytes.assign(bytes, bytes + npy.nbytes);
+    kiln_npy_free(&npy);
+    if (!out.try_emplace(name, std::move(t)).second) {
+      llvm::errs() << "error: --bind " << name << " is given twice\n";
+      return failure();
+    }
+  }
+  return out;
+}
+
+/// Replaces the graph inputs named in `bindings` by kiln.constant ops.
+static LogicalResult bindInputs(func::FuncOp graph,
+                                llvm::StringMap<HostTensor> &bindings) {
+  for (auto &entry : bindings) {
+    std::optional<unsigned> arg;
+    for (unsigned i = 0; i < graph.getNumArguments(); ++i)
+      if (auto n = graph.getArgAttrOfType<StringAttr>(i, kNameAttr))
+        if (n.getValue() == entry.getKey())
+          arg = i;
+    if (!arg) {
+      llvm::errs() << "error: --bind " << entry.getKey()
+                   << ": the graph has no such input\n";
+      return failure();
+    }
+    auto type = cast<RankedTensorType>(graph.getArgument(*arg).getType());
+    const HostTensor &t = entry.getValue();
+    auto staticType = RankedTensorType::get(t.shape, type.getElementType());
+    DenseElementsAttr value = toElementsAttr(t, staticType);
+    bool shapeOk = type.getRank() == (int64_t)t.shape.size();
+    for (int64_t i = 0; shapeOk && i < type.getRank(); ++i)
+      shapeOk = type.isDynamicDim(i) || type.getDimSize(i) == t.shape[i];
+    if (!value || getDtypeCode(type.getElementType()) != t.dtype || !shapeOk) {
+      llvm::errs() << "error: --bind " << entry.getKey() << ": the file holds "
+                   << getDtypeName(t.dtype) << " " << t.shape.size()
+                   << "-D data, the input is " << type << "\n";
+      return failure();
+    }
+    OpBuilder b = OpBuilder::atBlockBegin(&graph.getBody().front());
+    Value c = ConstantOp::create(b, graph.getLoc(), staticType, value);
+    if (staticType != type)
+      c = CastOp::create(b, graph.getLoc(), type, c,
+                         TypeAttr::get(type.getElementType()))
+              .getResult();
+    graph.getArgument(*arg).replaceAllUsesWith(c);
+    if (failed(graph.eraseArgument(*arg)))
+      return failure();
+  }
+  return success();
+}
+
 OwningOpRef<ModuleOp> Session::loadGraph(StringRef path,
-                                         ArrayRef<std::string> shapes) {
+                                         ArrayRef<std::string> shapes,
+                                         ArrayRef<std::string> binds) {
+  FailureOr<llvm::StringMap<HostTensor>> bindings = readBindings(binds);
+  if (failed(bindings))
+    return nullptr;
+  OwningOpRef<ModuleOp> module = loadGraphFile(path, shapes, *bindings);
+  if (!module || bindings->empty() || path.ends_with(".onnx"))
+    return module;
+  FailureOr<func::FuncOp> graph = findGraph(*module);
+  if (failed(graph) || failed(bindInputs(*graph, *bindings)))
+    return nullptr;
+  return module;
+}
+
+OwningOpRef<ModuleOp>
+Session::loadGraphFile(StringRef path, ArrayRef<std::string> shapes,
+                       llvm::StringMap<HostTensor> &bindings) {
   StringRef ext = llvm::sys::path::extension(path);
   Location loc = FileLineColLoc::get(ctx.get(), path, 0, 0);
   if (ext == ".json")
@@ -87,6 +177,7 @@ OwningOpRef<ModuleOp> Session::loadGraph(StringRef path,
   }
   if (ext == ".onnx") {
     OnnxImportOptions options;
+    options.boundInputs = std::move(bindings);
     for (const std::string &spec : shapes) {
       FailureOr<ShapePin> pin = parseShapePin(spec);
       if (failed(pin))
@@ -481,7 +572,8 @@ LogicalResult Compilation::emitBinary(ModuleOp module,
 }
 
 int Compilation::run() {
-  OwningOpRef<ModuleOp> module = session.loadGraph(options.input, options.shapes);
+  OwningOpRef<ModuleOp> module =
+      session.loadGraph(options.input, options.shapes, options.binds);
   if (!module)
     return 1;
   FailureOr<func::FuncOp> graph = findGraph(*module);
@@ -524,9 +616,11 @@ int mlir::kiln::compileCommand(const CompileOptions &options) {
 
 int mlir::kiln::compileToSharedObject(const std::string &input,
                                       const std::string &output,
-                                      const std::vector<std::string> &shapes) {
+                                      const std::vector<std::string> &shapes,
+                                      const std::vector<std::string> &binds) {
   CompileOptions options;
   options.shapes = shapes;
+  options.binds = binds;
   options.input = input;
   options.output = output;
   options.emit = EmitKind::Shared;

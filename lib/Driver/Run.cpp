@@ -135,9 +135,11 @@ int runArtifact(const std::string &path, const RunOptions &options,
 /// Loads a graph and checks it as the compiler's first pass does (symbolic
 /// dimensions included), so that eager mode and inspect accept exactly the
 /// graphs that compile.
-FailureOr<func::FuncOp> loadCheckedGraph(Session &session, StringRef path,
-                                         OwningOpRef<ModuleOp> &module) {
-  module = session.loadGraph(path);
+FailureOr<func::FuncOp>
+loadCheckedGraph(Session &session, StringRef path,
+                 OwningOpRef<ModuleOp> &module,
+                 ArrayRef<std::string> binds = {}) {
+  module = session.loadGraph(path, {}, binds);
   if (!module)
     return failure();
   FailureOr<func::FuncOp> graph = findGraph(*module);
@@ -193,7 +195,7 @@ int runEager(const RunOptions &options, InputFiles &files) {
   Session session;
   OwningOpRef<ModuleOp> module;
   FailureOr<func::FuncOp> graph =
-      loadCheckedGraph(session, options.artifactOrGraph, module);
+      loadCheckedGraph(session, options.artifactOrGraph, module, options.binds);
   if (failed(graph))
     return 1;
   // The interpreter's nn kernels, like the CPU lowering, compute f16, bf16
@@ -251,6 +253,8 @@ int mlir::kiln::runCommand(const RunOptions &options) {
   if (failed(readInputs(options.inputs, files)))
     return 1;
   const std::string &target = options.artifactOrGraph;
+  if (!options.binds.empty() && !isGraphFile(target))
+    return fail("--bind applies to a graph, not to an artifact");
   if (!options.shapes.empty() && (options.eager || !isGraphFile(target)))
     return fail("--shape applies when a graph is compiled, not to " +
                 std::string(options.eager ? "--eager" : "an artifact"));
@@ -268,7 +272,8 @@ int mlir::kiln::runCommand(const RunOptions &options) {
   if (llvm::sys::fs::createTemporaryFile("kiln-run", "so", tmp))
     return fail("cannot create a temporary file");
   llvm::scope_exit remove([&] { llvm::sys::fs::remove(tmp); });
-  if (compileToSharedObject(target, std::string(tmp), options.shapes) != 0)
+  if (compileToSharedObject(target, std::string(tmp), options.shapes,
+                            options.binds) != 0)
     return 1;
   return runArtifact(std::string(tmp), options, files);
 }

@@ -38,6 +38,9 @@ int main(int argc, char **argv) {
   cc->add_flag("--timing", compile.timing, "Print a per-pass time table");
   cc->add_option("--shape", compile.shapes,
                  "NAME=D0,D1,...: pin an input's dimensions (repeatable)");
+  cc->add_option("--bind", compile.binds,
+                 "NAME=FILE.npy: make an input a constant holding the file's "
+                 "contents; it leaves the signature (repeatable)");
 
   RunOptions run;
   CLI::App *rc = app.add_subcommand(
@@ -48,6 +51,9 @@ int main(int argc, char **argv) {
   rc->add_option("--shape", run.shapes,
                  "NAME=D0,D1,...: pin an input's dimensions when compiling a "
                  "graph (repeatable)");
+  rc->add_option("--bind", run.binds,
+                 "NAME=FILE.npy: make an input of the graph a constant "
+                 "(as kiln compile --bind; repeatable)");
   rc->add_flag("--eager", run.eager,
                "Interpret the graph op by op with the reference kernels");
 

@@ -22,6 +22,7 @@ struct CompileOptions {
   std::vector<std::string> printIrAfter; // pass arguments
   bool timing = false;
   std::vector<std::string> shapes; // NAME=D0,D1,... (--shape)
+  std::vector<std::string> binds;  // NAME=FILE.npy (--bind)
 };
 
 struct RunOptions {
@@ -30,6 +31,7 @@ struct RunOptions {
   std::string outputDir = ".";
   bool eager = false;
   std::vector<std::string> shapes; // --shape, for a graph that is compiled
+  std::vector<std::string> binds;  // --bind, for a graph (compiled or eager)
 };
 
 /// `--shape NAME=D0,D1,...`: makes the named inputs' dimensions static (and
@@ -51,9 +53,10 @@ int runCommand(const RunOptions &options);
 int inspectCommand(const std::string &path);
 
 /// Compiles a graph file to a shared object at `output` (for `kiln run`),
-/// with `shapes` pinned (`--shape`).
+/// with `shapes` pinned (`--shape`) and `binds` fixed (`--bind`).
 int compileToSharedObject(const std::string &input, const std::string &output,
-                          const std::vector<std::string> &shapes = {});
+                          const std::vector<std::string> &shapes = {},
+                          const std::vector<std::string> &binds = {});
 
 } // namespace mlir::kiln
 

@@ -2,11 +2,14 @@
 #ifndef KILN_DRIVER_SESSION_H
 #define KILN_DRIVER_SESSION_H
 
+#include "kiln/Interpreter/Interpreter.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/SourceMgr.h"
 
 #include <memory>
@@ -24,11 +27,19 @@ public:
   /// dialect text) or `.onnx`. `shapes` (`--shape NAME=D0,...`) are applied
   /// while an ONNX model is imported, so that shape computations on pinned
   /// inputs fold; callers still apply them with applyShapePins (which checks
-  /// them for every format). Emits an error and returns null on failure.
+  /// them for every format). `binds` (`--bind NAME=FILE.npy`) replace the
+  /// named inputs by constants holding the files' contents: the inputs leave
+  /// the graph's signature and computations on them fold.
+  /// Emits an error and returns null on failure.
   OwningOpRef<ModuleOp> loadGraph(llvm::StringRef path,
-                                  llvm::ArrayRef<std::string> shapes = {});
+                                  llvm::ArrayRef<std::string> shapes = {},
+                                  llvm::ArrayRef<std::string> binds = {});
 
 private:
+  OwningOpRef<ModuleOp> loadGraphFile(llvm::StringRef path,
+                                      llvm::ArrayRef<std::string> shapes,
+                                      llvm::StringMap<HostTensor> &bindings);
+
   std::unique_ptr<MLIRContext> ctx;
   llvm::SourceMgr sourceMgr;
   std::unique_ptr<SourceMgrDiagnosticHandler> handler;

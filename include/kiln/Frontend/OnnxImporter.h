@@ -2,6 +2,8 @@
 #ifndef KILN_FRONTEND_ONNXIMPORTER_H
 #define KILN_FRONTEND_ONNXIMPORTER_H
 
+#include "kiln/Interpreter/Interpreter.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -14,6 +16,9 @@ struct OnnxImportOptions {
   /// Input dimensions fixed at import (`--shape NAME=D0,D1,...`), so that
   /// shape computations on them fold to constants.
   llvm::StringMap<llvm::SmallVector<int64_t>> pinnedShapes;
+  /// Inputs replaced by constants (`--bind NAME=FILE.npy`): they are imported
+  /// as initializers and leave the graph's signature.
+  llvm::StringMap<HostTensor> boundInputs;
   /// Largest result (in elements) that constant folding during import
   /// computes; larger constant subgraphs are left to run.
   int64_t foldLimit = int64_t(1) << 24;

@@ -895,9 +895,17 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
   SmallVector<Type> argTypes;
   SmallVector<const onnx::ValueInfoProto *> args;
   SmallVector<ArrayAttr> argDims;
+  SmallVector<std::pair<const onnx::ValueInfoProto *, RankedTensorType>> bound;
   for (const auto &in : g.input()) {
     if (initNames.contains(in.name()))
       continue;
+    if (options.boundInputs.count(in.name())) {
+      SmallVector<Attribute> dims;
+      auto type = valueType(in, "input", dims);
+      if (succeeded(type))
+        bound.push_back({&in, *type});
+      continue;
+    }
     SmallVector<Attribute> dims;
     auto type = valueType(in, "input", dims);
     if (failed(type))
@@ -918,6 +926,12 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
           << onnxTypeName(t.tensor_type().elem_type());
     }
   }
+  for (const auto &entry : options.boundInputs)
+    if (!llvm::any_of(g.input(), [&](const onnx::ValueInfoProto &in) {
+          return in.name() == entry.getKey();
+        }))
+      error(fileLoc) << "--bind " << entry.getKey()
+                     << ": the model has no such input";
   if (hadError)
     return nullptr;
 
@@ -945,6 +959,23 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
     }
     top.values[init.name()] = buildConstant(b, loc, *t);
   }
+
+  for (auto [in, type] : bound) {
+    const HostTensor &t = options.boundInputs.find(in->name())->second;
+    bool shapeOk = type.getRank() == (int64_t)t.shape.size();
+    for (int64_t i = 0; shapeOk && i < type.getRank(); ++i)
+      shapeOk = type.isDynamicDim(i) || type.getDimSize(i) == t.shape[i];
+    if (t.dtype != getDtypeCode(type.getElementType()) || !shapeOk) {
+      error(fileLoc) << "--bind " << in->name() << ": the file holds "
+                     << getDtypeName(t.dtype) << " data of rank "
+                     << t.shape.size() << ", the input is " << type;
+      continue;
+    }
+    top.values[in->name()] =
+        buildConstant(b, NameLoc::get(StringAttr::get(ctx, in->name()), fileLoc), t);
+  }
+  if (hadError)
+    return nullptr;
 
   (void)top.importNodes(b);
 

@@ -350,7 +350,7 @@ void ModelImporter::foldCreated(OpBuilder &b, ArrayRef<Operation *> created,
 //===----------------------------------------------------------------------===//
 
 StringRef NodeContext::opType() const { return node.op_type(); }
-StringRef NodeContext::name() const { return importer.nodeName(node); }
+std::string NodeContext::name() const { return importer.nodeName(node); }
 
 unsigned NodeContext::numOutputs() const { return node.output_size(); }
 bool NodeContext::hasOutput(unsigned i) const {

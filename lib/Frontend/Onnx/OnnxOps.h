@@ -62,7 +62,7 @@ public:
 
   MLIRContext *getContext() const { return b.getContext(); }
   StringRef opType() const;
-  StringRef name() const;
+  std::string name() const;
 
   //===--- Inputs and outputs ---------------------------------------------===//
   /// Inputs as the node lists them, empty names included.

@@ -650,7 +650,86 @@ LogicalResult convertDropout(NodeContext &ctx, Outs &outs) {
   return success();
 }
 
+LogicalResult convertGatherElements(NodeContext &ctx, Outs &outs) {
+  GatherElementsOp::Properties props;
+  props.axis = ctx.i64Attr(ctx.attrInt("axis", 0));
+  return pushResult(
+      ctx.create<GatherElementsOp>({ctx.input(0), ctx.input(1)}, props), outs);
+}
+
+/// ScatterElements (and Scatter, its name before opset 11).
+LogicalResult convertScatterElements(NodeContext &ctx, Outs &outs) {
+  ScatterElementsOp::Properties props;
+  props.axis = ctx.i64Attr(ctx.attrInt("axis", 0));
+  props.reduction = ctx.b.getStringAttr(ctx.attrString("reduction", "none"));
+  return pushResult(ctx.create<ScatterElementsOp>(
+                        {ctx.input(0), ctx.input(1), ctx.input(2)}, props),
+                    outs);
+}
+
+LogicalResult convertGatherND(NodeContext &ctx, Outs &outs) {
+  GatherNDOp::Properties props;
+  props.batch_dims = ctx.i64Attr(ctx.attrInt("batch_dims", 0));
+  return pushResult(ctx.create<GatherNDOp>({ctx.input(0), ctx.input(1)}, props),
+                    outs);
+}
+
+LogicalResult convertScatterND(NodeContext &ctx, Outs &outs) {
+  ScatterNDOp::Properties props;
+  props.reduction = ctx.b.getStringAttr(ctx.attrString("reduction", "none"));
+  return pushResult(
+      ctx.create<ScatterNDOp>({ctx.input(0), ctx.input(1), ctx.input(2)},
+                              props),
+      outs);
+}
+
+/// CumSum: the axis is a (constant) input.
+LogicalResult convertCumSum(NodeContext &ctx, Outs &outs) {
+  auto axis = ctx.constInts(1);
+  if (failed(axis))
+    return failure();
+  if (axis->size() != 1)
+    return ctx.error() << "axis must hold one value", failure();
+  CumSumOp::Properties props;
+  props.axis = ctx.i64Attr((*axis)[0]);
+  props.exclusive = ctx.boolAttr(ctx.attrInt("exclusive", 0) != 0);
+  props.reverse = ctx.boolAttr(ctx.attrInt("reverse", 0) != 0);
+  return pushResult(ctx.create<CumSumOp>({ctx.input(0)}, props), outs);
+}
+
+/// TopK: k is an attribute before opset 10, a (constant) input from it.
+LogicalResult convertTopK(NodeContext &ctx, Outs &outs) {
+  int64_t k;
+  if (ctx.opset < 10) {
+    k = ctx.attrInt("k", -1);
+  } else {
+    auto kv = ctx.constInts(1);
+    if (failed(kv))
+      return failure();
+    if (kv->size() != 1)
+      return ctx.error() << "K must hold one value", failure();
+    k = (*kv)[0];
+  }
+  TopKOp::Properties props;
+  props.k = ctx.i64Attr(k);
+  props.axis = ctx.i64Attr(ctx.attrInt("axis", -1));
+  props.largest = ctx.boolAttr(ctx.attrInt("largest", 1) != 0);
+  props.sorted = ctx.boolAttr(ctx.attrInt("sorted", 1) != 0);
+  auto results = ctx.createMulti<TopKOp>({ctx.input(0)}, props);
+  if (failed(results))
+    return failure();
+  outs.append(results->begin(), results->end());
+  return success();
+}
+
 const OnnxConverter kConverters[] = {
+    {"GatherElements", convertGatherElements},
+    {"ScatterElements", convertScatterElements},
+    {"Scatter", convertScatterElements, 9, 10},
+    {"GatherND", convertGatherND},
+    {"ScatterND", convertScatterND},
+    {"CumSum", convertCumSum},
+    {"TopK", convertTopK},
     {"Reshape", convertReshape},
     {"Shape", convertShape},
     {"Size", convertSize},

@@ -623,9 +623,11 @@ def update(path, listed, records, selected):
 # main
 #===----------------------------------------------------------------------===#
 
-def git_commit():
+def git_commit(kiln):
+    """The commit of the git checkout the kiln binary was built in, if any."""
     try:
-        return subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+        return subprocess.run(["git", "-C", os.path.dirname(kiln), "rev-parse",
+                               "--short", "HEAD"],
                               capture_output=True, text=True,
                               timeout=10).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
@@ -660,6 +662,9 @@ def main(argv=None):
                     help="write report.json and report.md into DIR")
     ap.add_argument("--doc", default=None, metavar="FILE",
                     help="write the support table (docs/onnx-support.md)")
+    ap.add_argument("--commit", default=None,
+                    help="the commit kiln was built from, for the report "
+                    "(default: HEAD of the checkout kiln lies in)")
     ap.add_argument("--keep-stderr", action="store_true",
                     help="keep kiln's output of every run in the JSON report "
                     "(by default only of the runs that did not match)")
@@ -735,7 +740,7 @@ def main(argv=None):
     summary = summarize(records)
     report = {
         "kiln": kiln, "data": opts.data, "filter": opts.filter,
-        "commit": git_commit(),
+        "commit": opts.commit or git_commit(kiln),
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "seconds": round(time.monotonic() - start, 1),
         "tolerances": {"rtol": RTOL, "atol": ATOL},

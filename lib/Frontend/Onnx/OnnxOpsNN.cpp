@@ -121,14 +121,35 @@ LogicalResult convertConv(NodeContext &ctx, Outs &outs) {
       return failure();
     props.pads = ctx.i64Array(*pads);
   } else {
-    if (ctx.hasAttr("output_shape"))
-      return ctx.unsupported("ConvTranspose's output_shape attribute");
     std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
-    props.auto_pad = ctx.b.getStringAttr(autoPad);
-    if (auto p = ctx.attrInts("pads"))
-      props.pads = ctx.i64Array(*p);
-    if (auto op = ctx.attrInts("output_padding"))
-      props.output_padding = ctx.i64Array(*op);
+    SmallVector<int64_t> outputPadding = attrOr(ctx, "output_padding", n, 0);
+    if (auto outShape = ctx.attrInts("output_shape")) {
+      // Explicit output sizes: derive the pads (ONNX's rule), and extra
+      // output padding where the sizes exceed what no padding gives.
+      SmallVector<int64_t> spatial(outShape->end() - n, outShape->end());
+      SmallVector<int64_t> pads(2 * n, 0);
+      for (size_t i = 0; i < n; ++i) {
+        int64_t in = x.getDimSize(2 + i);
+        if (ShapedType::isDynamic(in) || w.isDynamicDim(2 + i))
+          return ctx.unsupported("output_shape with symbolic spatial dims");
+        int64_t k = (w.getDimSize(2 + i) - 1) * dilations[i] + 1;
+        int64_t total =
+            strides[i] * (in - 1) + outputPadding[i] + k - spatial[i];
+        if (total < 0) {
+          outputPadding[i] -= total;
+          total = 0;
+        }
+        bool upper = autoPad == "SAME_UPPER";
+        pads[i] = upper ? total / 2 : total - total / 2;
+        pads[i + n] = total - pads[i];
+      }
+      props.pads = ctx.i64Array(pads);
+    } else {
+      props.auto_pad = ctx.b.getStringAttr(autoPad);
+      if (auto p = ctx.attrInts("pads"))
+        props.pads = ctx.i64Array(*p);
+    }
+    props.output_padding = ctx.i64Array(outputPadding);
   }
   SmallVector<Value> operands{ctx.input(0), ctx.input(1)};
   if (ctx.hasInput(2))

@@ -138,8 +138,9 @@ int runArtifact(const std::string &path, const RunOptions &options,
 FailureOr<func::FuncOp>
 loadCheckedGraph(Session &session, StringRef path,
                  OwningOpRef<ModuleOp> &module,
-                 ArrayRef<std::string> binds = {}) {
-  module = session.loadGraph(path, {}, binds);
+                 ArrayRef<std::string> binds = {},
+                 ArrayRef<std::string> shapes = {}) {
+  module = session.loadGraph(path, shapes, binds);
   if (!module)
     return failure();
   FailureOr<func::FuncOp> graph = findGraph(*module);
@@ -194,8 +195,19 @@ LogicalResult checkInputs(func::FuncOp graph, ArrayRef<kiln_npy *> inputs) {
 int runEager(const RunOptions &options, InputFiles &files) {
   Session session;
   OwningOpRef<ModuleOp> module;
-  FailureOr<func::FuncOp> graph =
-      loadCheckedGraph(session, options.artifactOrGraph, module, options.binds);
+  // An ONNX model's shape computations fold only on known shapes: eager mode
+  // knows them from the input files.
+  std::vector<std::string> shapes;
+  if (StringRef(options.artifactOrGraph).ends_with(".onnx")) {
+    for (auto &[name, npy] : files.arrays) {
+      std::string pin = name + "=";
+      for (int32_t i = 0; i < npy.rank; ++i)
+        pin += (i ? "," : "") + std::to_string(npy.shape[i]);
+      shapes.push_back(pin);
+    }
+  }
+  FailureOr<func::FuncOp> graph = loadCheckedGraph(
+      session, options.artifactOrGraph, module, options.binds, shapes);
   if (failed(graph))
     return 1;
   // The interpreter's nn kernels, like the CPU lowering, compute f16, bf16

@@ -164,11 +164,11 @@ parseActivations(NodeContext &ctx, ArrayRef<StringRef> defaults,
   SmallVector<std::string> names;
   if (const onnx::AttributeProto *a = ctx.attr("activations")) {
     for (const std::string &s : a->strings())
-      names.push_back(StringRef(s).lower());
+      names.push_back(s);
   } else {
     for (int64_t d = 0; d < numDir; ++d)
       for (StringRef s : defaults)
-        names.push_back(s.lower());
+        names.push_back(s.str());
   }
   if (names.size() == perDir && numDir == 2)
     names.append(SmallVector<std::string>(names)); // same for both directions
@@ -201,10 +201,11 @@ parseActivations(NodeContext &ctx, ArrayRef<StringRef> defaults,
       {"softplus", {false, false, 0, 0}},
   };
   SmallVector<Activation> acts;
-  for (const std::string &n : names) {
+  for (const std::string &name : names) {
+    std::string n = StringRef(name).lower();
     auto it = known.find(n);
     if (it == known.end()) {
-      (void)ctx.unsupported("activation '" + n + "'");
+      (void)ctx.unsupported("activation '" + name + "'");
       return failure();
     }
     Activation act{n, it->second.da, it->second.db};

@@ -39,6 +39,14 @@ An op type's row counts every case whose graph (subgraphs included) uses the
 op, so a case counts for each of its op types; the reasons column prefers
 reasons that name the op.
 
+Kiln compiles for static shapes, so a graph input that an op needs as a
+constant (Reshape's `shape`, Slice's `starts`, Range's bounds, ...) makes a
+model unsupported as it is. When Kiln says so, the runner gives those inputs
+with `kiln run --bind NAME=FILE.npy`, which makes them constants of the data
+set's values, as a user deploying such a model would; the counts below say
+how many passing cases needed that, and how many had every input bound (then
+the importer may fold the whole graph to a constant).
+
 This file is generated; do not edit it by hand. To regenerate it:
 
 ```sh
@@ -67,6 +75,10 @@ def render(report):
     out += ["## Overall", ""]
     out.append("**%d of %d cases pass (%.1f%%)**, %d fail, %d unsupported." % (
         s["pass"], s["total"], s["pass_percent"], s["fail"], s["unsupported"]))
+    if s.get("pass_bound"):
+        out += ["", "%d of the passing cases give inputs as constants "
+                "(`--bind`), %d of them every input." % (
+                    s["pass_bound"], s.get("pass_all_bound", 0))]
     commit = report.get("commit")
     out += ["", "Measured %s%s." % (report["date"][:10],
                                     " at commit `%s`" % commit if commit else ""),

@@ -148,6 +148,12 @@ def render(report):
     rest = len(s["failure_reasons"]) - 60
     if rest > 0:
         out += ["", "(%d rarer reasons are in the JSON report.)" % rest]
+    noted = [(name, rec["notes"]) for name, rec in cases.items()
+             if rec.get("notes") and rec["status"] != "pass"]
+    if noted:
+        out += ["", "Cases whose test data are questionable:", ""]
+        for name, notes in noted:
+            out.append("- `%s`: %s" % (name, "; ".join(notes)))
     return "\n".join(out) + "\n"
 
 

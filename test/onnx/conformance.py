@@ -14,6 +14,11 @@ Each case is classified:
                mode)
   unsupported  kiln said `unsupported` (the lines saying it are kept)
 
+Kiln compiles for static shapes: when it says that a node needs a graph input
+as a constant (Reshape's shape, Slice's starts, ...), the case is run again
+with those inputs given by `--bind NAME=FILE.npy` (constants of the data set's
+values); the report lists them per case. --no-bind turns that off.
+
 usage (run it with /usr/bin/python3, which has numpy and onnx):
   conformance.py [--kiln build/bin/kiln] [-j N] [--filter REGEX]
                  [--report DIR] [--doc docs/onnx-support.md]

@@ -334,9 +334,13 @@ const char *unaryName(EwUnary kind) {
       "neg",   "abs",        "relu",       "sign",       "not",
       "identity", "exp",     "tanh",       "sigmoid",    "log",
       "sqrt",  "rsqrt",      "reciprocal", "erf",        "sin",
-      "cos",   "floor",      "ceil",       "round",      "gelu",
-      "gelu",  "leaky_relu", "elu",        "hard_sigmoid", "hard_swish",
-      "softplus", "silu",    "clip"};
+      "cos",   "asin",       "acos",       "atan",       "floor",
+      "ceil",  "round",      "gelu",       "gelu",       "leaky_relu",
+      "elu",   "hard_sigmoid", "hard_swish", "softplus", "silu",
+      "clip"};
+  static_assert(sizeof(names) / sizeof(names[0]) ==
+                    static_cast<size_t>(EwUnary::Clip) + 1,
+                "one name per EwUnary");
   return names[static_cast<int>(kind)];
 }
 
@@ -364,6 +368,12 @@ C floatUnary(EwUnary kind, C v, const EwParams &p) {
     return std::sin(v);
   case EwUnary::Cos:
     return std::cos(v);
+  case EwUnary::Asin:
+    return std::asin(v);
+  case EwUnary::Acos:
+    return std::acos(v);
+  case EwUnary::Atan:
+    return std::atan(v);
   case EwUnary::Floor:
     return std::floor(v);
   case EwUnary::Ceil:

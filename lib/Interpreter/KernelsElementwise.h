@@ -20,7 +20,8 @@ namespace mlir::kiln::interp {
 
 enum class EwUnary {
   Neg, Abs, Relu, Sign, Not, Identity, Exp, Tanh, Sigmoid, Log, Sqrt, Rsqrt,
-  Reciprocal, Erf, Sin, Cos, Floor, Ceil, Round, GeluErf, GeluTanh,
+  Reciprocal, Erf, Sin, Cos, Asin, Acos, Atan, Floor, Ceil, Round, GeluErf,
+  GeluTanh,
   LeakyRelu, Elu, HardSigmoid, HardSwish, Softplus, Silu, Clip,
 };
 

@@ -45,6 +45,7 @@ FLOAT_OPS = {
     "erf": ("erf", None, erf, True),
     "sin": ("sin", None, np.sin, True),
     "cos": ("cos", None, np.cos, True),
+    "atan": ("atan", None, np.arctan, True),
     "floor": ("floor", None, np.floor, False),
     "ceil": ("ceil", None, np.ceil, False),
     "round": ("round", None, np.round, False),
@@ -76,6 +77,11 @@ FLOAT_OPS = {
     # min > max: every element is max (numpy.clip's order of operations).
     "clip_inverted": ("clip", {"min": 1.0, "max": -1.0},
                       lambda x: np.minimum(np.maximum(x, 1.0), -1.0), False),
+}
+# Ops whose domain is [-1, 1].
+UNIT_OPS = {
+    "asin": ("asin", None, np.arcsin, True),
+    "acos": ("acos", None, np.arccos, True),
 }
 # Ops whose domain is x > 0.
 POSITIVE_OPS = {
@@ -114,9 +120,9 @@ HALVES = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.5, -3.5, 0.49, 2.51, -2.49,
           1024.5, 0.0, -0.0]
 # Ops whose NaN/inf results NumPy computes the same way as the definition.
 SPECIAL_OPS = ["neg", "abs", "relu", "sign", "identity", "exp", "tanh",
-               "sigmoid", "erf", "floor", "ceil", "round", "leaky_relu",
-               "elu", "hard_sigmoid", "hard_swish", "softplus", "clip",
-               "clip_inverted"]
+               "sigmoid", "erf", "atan", "floor", "ceil", "round",
+               "leaky_relu", "elu", "hard_sigmoid", "hard_swish", "softplus",
+               "clip", "clip_inverted"]
 
 for dtype in FLOATS:
     name = kt.dtype_name(dtype)
@@ -131,6 +137,12 @@ for dtype in FLOATS:
     # log/sqrt/rsqrt/reciprocal at 0, -0, negatives, inf and NaN.
     add_all(b, "edge", POSITIVE_OPS,
             arr([0.0, -0.0, -1.0, inf, nan, 4.0], dtype), dtype)
+    # asin/acos inside [-1, 1], at its ends, and outside (NaN).
+    add_all(b, "unit", UNIT_OPS, kt.rand((3, 5), dtype, lo=-1.0, hi=1.0),
+            dtype)
+    add_all(b, "unit_edge", UNIT_OPS,
+            arr([-1.0, 1.0, 0.0, -0.0, 0.5, -0.5, 0.999, -0.999, 1.0625,
+                 -1.5, 4.0, inf, -inf, nan], dtype), dtype)
     add_all(b, "halves", {"round": FLOAT_OPS["round"],
                           "floor": FLOAT_OPS["floor"],
                           "ceil": FLOAT_OPS["ceil"]},
@@ -192,7 +204,7 @@ s.bundle("unary_bool", b)
 
 # --- symbolic batch dim: one compiled artifact, N = 1 and 5 ------------------
 ops = {k: FLOAT_OPS[k][:2] for k in ["gelu", "softplus", "round", "clip",
-                                     "hard_sigmoid"]}
+                                     "hard_sigmoid", "atan"]}
 g = kt.ops_graph(ops, [kt.rand((2, 3))], shapes=[["N", 3]])
 s.case("sym_unary_Nx3", g, [{"x0": kt.rand((n, 3), lo=-3, hi=3)}
                             for n in (1, 5)],

@@ -182,13 +182,38 @@ ref = ref @ wg.T + bg
 check("cnn_exported", model, {"x": x}, {"logits": f32(ref)},
       shapes=["x=2,3,16,16"])
 
-# Without --shape the batch dim is symbolic and the Shape chain cannot fold:
-# the error names the node and says how to pin it.
-rc, out = run([KILN, "compile", model, "--emit", "kiln", "-o",
-               os.path.join(WORK, "unpinned.mlir")])
-if rc != 1 or "node 'shape' (Shape)" not in out or "--shape" not in out:
-    failures.append("unpinned cnn: expected exit 1 naming node 'shape' and "
-                    "--shape, got %d: %s" % (rc, out))
+# Without --shape the batch dim stays symbolic: the importer follows the
+# Shape -> Gather -> Concat -> Reshape chain symbolically (Reshape [batch, -1]
+# becomes kiln.reshape [0, -1]); one artifact serves every batch size.
+check("cnn_symbolic_batch", model, {"x": x}, {"logits": f32(ref)})
+x1 = x[:1]
+ref1 = ref[:1]
+check("cnn_symbolic_batch1", model, {"x": x1}, {"logits": f32(ref1)})
+
+# A shape computation the importer cannot follow symbolically (arithmetic
+# through floats) is an error naming the node, suggesting --shape; pinned,
+# it folds.
+nodes = [
+    helper.make_node("Shape", ["x"], ["s"], name="shape"),
+    helper.make_node("Cast", ["s"], ["sf"], name="to_float", to=TensorProto.FLOAT),
+    helper.make_node("Mul", ["sf", "one"], ["r"], name="times_one"),
+    helper.make_node("Cast", ["r"], ["ri"], name="to_int", to=TensorProto.INT64),
+    helper.make_node("Reshape", ["x", "ri"], ["y"], name="reshape"),
+]
+odd = save_model(
+    "shape_float_math", nodes,
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["a", "b"])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["c", "d"])],
+    [init("one", np.float32(1.0))])
+rc, out = run([KILN, "compile", odd, "--emit", "kiln", "-o",
+               os.path.join(WORK, "odd.mlir")])
+if rc != 1 or "node 'to_float' (Cast): unsupported" not in out or \
+        "--shape" not in out:
+    failures.append("shape_float_math: expected exit 1 naming node "
+                    "'to_float' and --shape, got %d: %s" % (rc, out))
+xs = f32(rng.normal(0, 1, (4, 9)))
+check("shape_float_math_pinned", odd, {"x": xs}, {"y": xs},
+      shapes=["x=4,9"])
 
 # --- 2. Layer norm as exporters decompose it, batch MatMul -----------------
 d = 32
@@ -296,14 +321,15 @@ check("many_constants", model, {"x": x}, {"y": ref}, rtol=1e-5, atol=1e-5)
 nodes = [
     helper.make_node("Relu", ["x"], ["a"], name="ok_relu"),
     helper.make_node("Unique", ["a"], ["b"], name="uniq"),
-    helper.make_node("Resize", ["x", "", "sc"], ["c"], name="tf_resize",
+    helper.make_node("Resize", ["x", "roi", "sc"], ["c"], name="tf_resize",
                      mode="nearest",
                      coordinate_transformation_mode="tf_crop_and_resize"),
     helper.make_node("NonZero", ["x"], ["d"], name="nz"),
 ]
 model = save_model(
     "unsupported", nodes,
-    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 2, 2, 2])],
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 2, 2, 2]),
+     helper.make_tensor_value_info("roi", TensorProto.FLOAT, [8])],
     [helper.make_tensor_value_info("b", TensorProto.FLOAT, ["u"]),
      helper.make_tensor_value_info("c", TensorProto.FLOAT, [2, 2, 4, 4]),
      helper.make_tensor_value_info("d", TensorProto.INT64, [4, "nz"])],
@@ -312,7 +338,7 @@ rc, out = run([KILN, "compile", model, "--emit", "kiln", "-o",
                os.path.join(WORK, "u.mlir")])
 wanted = ["node 'uniq' (Unique): unsupported: op 'Unique'",
           "node 'tf_resize' (Resize): unsupported: "
-          "coordinate_transformation_mode 'tf_crop_and_resize'",
+          "input 1 ('roi') must be a compile-time constant",
           "node 'nz' (NonZero): unsupported: op 'NonZero'"]
 if rc != 1 or any(w not in out for w in wanted):
     failures.append("unsupported: expected exit 1 and %s, got %d: %s"

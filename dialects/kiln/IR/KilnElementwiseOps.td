@@ -53,6 +53,11 @@ def Kiln_ReciprocalOp : Kiln_UnaryOp<"reciprocal", "1 / x", Kiln_FloatTensor>;
 def Kiln_ErfOp : Kiln_UnaryOp<"erf", "erf(x)", Kiln_FloatTensor>;
 def Kiln_SinOp : Kiln_UnaryOp<"sin", "sin(x)", Kiln_FloatTensor>;
 def Kiln_CosOp : Kiln_UnaryOp<"cos", "cos(x)", Kiln_FloatTensor>;
+def Kiln_AsinOp : Kiln_UnaryOp<"asin", "asin(x) (NaN outside [-1, 1])",
+                              Kiln_FloatTensor>;
+def Kiln_AcosOp : Kiln_UnaryOp<"acos", "acos(x) (NaN outside [-1, 1])",
+                              Kiln_FloatTensor>;
+def Kiln_AtanOp : Kiln_UnaryOp<"atan", "atan(x)", Kiln_FloatTensor>;
 def Kiln_FloorOp : Kiln_UnaryOp<"floor", "floor(x)", Kiln_FloatTensor>;
 def Kiln_CeilOp : Kiln_UnaryOp<"ceil", "ceil(x)", Kiln_FloatTensor>;
 def Kiln_RoundOp : Kiln_UnaryOp<"round", "x rounded to the nearest integer, "

@@ -112,9 +112,9 @@ Value mlir::kiln::detail::constantOf(OpBuilder &b, Location loc, Type t, double 
   AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, ModOp, EqOp, NeOp, LtOp,    \
       LeOp, GtOp, GeOp, AndOp, OrOp, XorOp, NotOp, IdentityOp, NegOp, AbsOp,   \
       ReluOp, SignOp, ExpOp, TanhOp, SigmoidOp, LogOp, SqrtOp, RsqrtOp,        \
-      ReciprocalOp, ErfOp, SinOp, CosOp, FloorOp, CeilOp, RoundOp, GeluOp,     \
-      LeakyReluOp, EluOp, HardSigmoidOp, HardSwishOp, SoftplusOp, SiluOp,      \
-      ClipOp, SelectOp, CastOp
+      ReciprocalOp, ErfOp, SinOp, CosOp, AsinOp, AcosOp, AtanOp, FloorOp,      \
+      CeilOp, RoundOp, GeluOp, LeakyReluOp, EluOp, HardSigmoidOp, HardSwishOp, \
+      SoftplusOp, SiluOp, ClipOp, SelectOp, CastOp
 
 namespace {
 using namespace mlir::kiln::detail;
@@ -522,6 +522,9 @@ Value computeElement(Operation *op, OpBuilder &b, Location loc, ValueRange a,
       .Case<ErfOp>([&](auto) { return math::ErfOp::create(b, loc, a[0]); })
       .Case<SinOp>([&](auto) { return math::SinOp::create(b, loc, a[0]); })
       .Case<CosOp>([&](auto) { return math::CosOp::create(b, loc, a[0]); })
+      .Case<AsinOp>([&](auto) { return math::AsinOp::create(b, loc, a[0]); })
+      .Case<AcosOp>([&](auto) { return math::AcosOp::create(b, loc, a[0]); })
+      .Case<AtanOp>([&](auto) { return math::AtanOp::create(b, loc, a[0]); })
       .Case<FloorOp>([&](auto) { return math::FloorOp::create(b, loc, a[0]); })
       .Case<CeilOp>([&](auto) { return math::CeilOp::create(b, loc, a[0]); })
       .Case<RoundOp>([&](auto) {

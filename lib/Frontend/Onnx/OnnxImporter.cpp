@@ -266,7 +266,7 @@ const HostTensor *ModelImporter::constantValue(Value v) {
   if (it != constants.end())
     return it->second.get();
   auto op = v.getDefiningOp<ConstantOp>();
-  if (!op)
+  if (!op || shapeValue(v))
     return nullptr;
   HostTensor t = toHostTensor(op.getValue());
   if (t.dtype == 0)
@@ -688,7 +688,12 @@ LogicalResult GraphImporter::importNodes(OpBuilder &b) {
     b.setListener(&created);
     NodeContext ctx(*this, b, loc, node, model.opset, std::move(inputs));
     SmallVector<Value> outputs;
-    LogicalResult converted = conv->convert(ctx, outputs);
+    LogicalResult converted = success();
+    FailureOr<bool> symbolic = convertShapeComputation(ctx, outputs);
+    if (failed(symbolic))
+      converted = failure();
+    else if (!*symbolic)
+      converted = conv->convert(ctx, outputs);
     b.setListener(oldListener);
     if (failed(converted)) {
       // Remove what the converter built before it gave up.
@@ -1006,8 +1011,14 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
   for (Operation &op : *body)
     ops.push_back(&op);
   for (Operation *op : llvm::reverse(ops))
-    if (op->use_empty() && isMemoryEffectFree(op) && !op->hasTrait<OpTrait::IsTerminator>())
+    if (op->use_empty() && isMemoryEffectFree(op) &&
+        !op->hasTrait<OpTrait::IsTerminator>())
       op->erase();
+  checkShapePlaceholders(*body);
+  if (hadError) {
+    module->erase();
+    return nullptr;
+  }
 
   if (failed(mlir::verify(module))) {
     module->erase();

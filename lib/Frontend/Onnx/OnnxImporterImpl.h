@@ -10,6 +10,7 @@
 #define KILN_LIB_FRONTEND_ONNX_ONNXIMPORTERIMPL_H
 
 #include "OnnxOps.h"
+#include "dialects/kiln/IR/SymbolicDims.h"
 #include "kiln/Frontend/OnnxImporter.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -46,6 +47,32 @@ public:
                    SmallVectorImpl<Value> &outputs);
   Type dtypeElementType(int32_t dtype);
 
+  //===--- Shapes of tensors with symbolic dims ---------------------------===//
+  // `Shape` of a tensor with symbolic dims cannot be a constant. It becomes a
+  // placeholder constant (marked kiln.symbolic_shape, never folded) whose
+  // elements are tracked here as symbolic dims; Gather, Slice, Concat,
+  // Unsqueeze, Squeeze, Cast, Mul and Div on such values are followed, and
+  // Reshape reads them. A placeholder that any other op reads is an error
+  // at the end of the import: nothing computes with a made-up value.
+  struct ShapeValue {
+    SmallVector<SymDim> elems;
+    bool scalar = false;
+  };
+  /// The symbolic shape of `v` (from the inputs' kiln.dims through each op's
+  /// symbolic shape rule); dims it cannot follow get a symbol of their own.
+  const SymShape &symShape(Value v);
+  /// The tracked elements of `v`, or null if it is not a shape placeholder.
+  const ShapeValue *shapeValue(Value v) const {
+    auto it = shapeValues.find(v);
+    return it == shapeValues.end() ? nullptr : &it->second;
+  }
+  /// A constant of `value` if all its elements are static, else a
+  /// placeholder of element type `elem`.
+  Value buildShapeValue(OpBuilder &b, Location loc, ShapeValue value,
+                        Type elem);
+  /// Reports every placeholder still read by an op.
+  void checkShapePlaceholders(Block &body);
+
   MLIRContext *ctx;
   std::string path, dir;
   const OnnxImportOptions &options;
@@ -62,6 +89,9 @@ private:
   ElementsAttr constantAttr(const HostTensor &t);
 
   DenseMap<Value, std::shared_ptr<HostTensor>> constants;
+  DenseMap<Value, SymShape> symShapes;
+  DenseMap<Value, ShapeValue> shapeValues;
+  unsigned unknownDims = 0;
 };
 
 class GraphImporter {
@@ -79,6 +109,11 @@ public:
   /// (the caller adds the terminator).
   FailureOr<SmallVector<Value>> importSubgraph(const onnx::GraphProto &sub,
                                                Block *block);
+
+  /// Converts a node that computes on shape placeholders (see ModelImporter);
+  /// returns false when the node does not read one.
+  FailureOr<bool> convertShapeComputation(NodeContext &ctx,
+                                          SmallVectorImpl<Value> &outputs);
 
   /// The value named `name` here or in an enclosing graph; sets `poisoned`
   /// when it is the output of a node that failed.

@@ -6,6 +6,7 @@
 // constants as they are imported, so exported models meet that.
 //
 //===----------------------------------------------------------------------===//
+#include "OnnxImporterImpl.h"
 #include "OnnxOps.h"
 #include "OnnxOpsUtils.h"
 
@@ -44,7 +45,85 @@ attrOrInput(NodeContext &ctx, StringRef name, unsigned input,
   return std::optional<SmallVector<int64_t>>(*values);
 }
 
+/// Reshape to a shape computed from symbolic dims: each entry equal to the
+/// input's dim at the same position becomes 0 (copy); one other symbolic
+/// entry becomes -1 when the element count says it is exactly that.
+LogicalResult reshapeSymbolic(NodeContext &ctx, Outs &outs,
+                              const ModelImporter::ShapeValue &target) {
+  ModelImporter &model = ctx.getImporter().model;
+  const SymShape &in = model.symShape(ctx.input(0));
+  auto cannot = [&](const Twine &why) {
+    return ctx.unsupported(why + " (input shape " + symShapeStr(in) +
+                           "; pin the model's inputs with --shape)");
+  };
+  // Entries as dims: 0 copies the input's dim; -1 stays open.
+  SmallVector<std::optional<SymDim>> dims;
+  int64_t literalOpen = -1;
+  for (auto [i, d] : llvm::enumerate(target.elems)) {
+    if (d.isStatic() && d.factor == -1) {
+      if (literalOpen >= 0)
+        return ctx.error() << "shape has more than one -1", failure();
+      literalOpen = i;
+      dims.push_back(std::nullopt);
+    } else if (d.isStatic() && d.factor == 0) {
+      if (i >= in.size())
+        return ctx.error() << "shape entry " << i
+                           << " is 0 past the input's rank",
+               failure();
+      dims.push_back(in[i]);
+    } else {
+      dims.push_back(d);
+    }
+  }
+  SymDim total = symProduct(in);
+  if (literalOpen >= 0) {
+    // Resolve the -1 when the other entries determine it.
+    SymDim others = SymDim::constant(1);
+    for (auto &d : dims)
+      if (d)
+        others = others * *d;
+    std::optional<SymDim> rest = total.divide(others);
+    if (!rest)
+      return cannot("a shape " + symShapeStr(target.elems) +
+                    " that does not divide the input");
+    dims[literalOpen] = *rest;
+  }
+  // Static entries as they are, symbolic ones equal to the input's dim at
+  // the same position as 0, and one other symbolic entry as -1.
+  SmallVector<int64_t> shape;
+  int64_t open = -1;
+  for (auto [i, d] : llvm::enumerate(dims)) {
+    if (d->isStatic()) {
+      shape.push_back(d->factor);
+    } else if (i < in.size() && in[i] == *d) {
+      shape.push_back(0);
+    } else if (open < 0) {
+      open = i;
+      shape.push_back(-1);
+    } else {
+      return cannot("a shape " + symShapeStr(target.elems) +
+                    " with several symbolic entries Kiln cannot place");
+    }
+  }
+  if (open >= 0) {
+    SymDim others = SymDim::constant(1);
+    for (auto [i, d] : llvm::enumerate(dims))
+      if ((int64_t)i != open)
+        others = others * *d;
+    std::optional<SymDim> rest = total.divide(others);
+    if (!rest || *rest != *dims[open])
+      return cannot("a shape entry " + dims[open]->str() +
+                    " that Kiln cannot prove from the input's shape");
+  }
+  ReshapeOp::Properties props;
+  props.shape = ctx.i64Array(shape);
+  return pushResult(ctx.create<ReshapeOp>({ctx.input(0)}, props), outs);
+}
+
 LogicalResult convertReshape(NodeContext &ctx, Outs &outs) {
+  if (ctx.opset >= 5)
+    if (const auto *target = ctx.getImporter().model.shapeValue(ctx.input(1)))
+      return reshapeSymbolic(ctx, outs, *target);
   FailureOr<SmallVector<int64_t>> shape = failure();
   if (ctx.opset < 5) {
     auto attr = ctx.attrInts("shape");
@@ -111,15 +190,17 @@ LogicalResult convertShape(NodeContext &ctx, Outs &outs) {
     end += rank;
   start = std::clamp<int64_t>(start, 0, rank);
   end = std::clamp<int64_t>(end, start, rank);
-  SmallVector<int64_t> dims;
-  for (int64_t i = start; i < end; ++i) {
-    if (type.isDynamicDim(i))
-      return ctx.unsupported("the shape of a tensor with symbolic dims (pin "
-                             "the model's inputs with --shape)");
-    dims.push_back(type.getDimSize(i));
-  }
-  outs.push_back(
-      ctx.constant(hostI64(dims, {static_cast<int64_t>(dims.size())})));
+  // Symbolic dims: a placeholder that Gather/Concat/Reshape/... follow (see
+  // OnnxSymbolicShapes.cpp); static shapes: a constant.
+  ModelImporter &model = ctx.getImporter().model;
+  const SymShape &sym = model.symShape(ctx.input(0));
+  ModelImporter::ShapeValue value;
+  for (int64_t i = start; i < end; ++i)
+    value.elems.push_back(type.isDynamicDim(i)
+                              ? sym[i]
+                              : SymDim::constant(type.getDimSize(i)));
+  outs.push_back(model.buildShapeValue(ctx.b, ctx.loc, std::move(value),
+                                       ctx.b.getIntegerType(64)));
   return success();
 }
 
@@ -469,7 +550,7 @@ LogicalResult convertEyeLike(NodeContext &ctx, Outs &outs) {
 LogicalResult convertResize(NodeContext &ctx, Outs &outs) {
   bool upsample = ctx.opType() == "Upsample";
   std::string mode = ctx.attrString("mode", "nearest");
-  if (mode != "nearest" && mode != "linear")
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
     return ctx.unsupported("mode '" + mode + "'");
   ResizeOp::Properties props;
   props.mode = ctx.b.getStringAttr(mode);
@@ -477,11 +558,24 @@ LogicalResult convertResize(NodeContext &ctx, Outs &outs) {
   if (!upsample && ctx.opset >= 11) {
     coord = ctx.attrString("coordinate_transformation_mode", "half_pixel");
     nearest = ctx.attrString("nearest_mode", "round_prefer_floor");
-    if (coord == "tf_crop_and_resize")
-      return ctx.unsupported("coordinate_transformation_mode "
-                             "'tf_crop_and_resize'");
-    if (ctx.attrInt("exclude_outside", 0) != 0)
-      return ctx.unsupported("exclude_outside=1");
+    if (mode == "cubic") {
+      props.cubic_coeff_a =
+          ctx.b.getF64FloatAttr(ctx.attrFloat("cubic_coeff_a", -0.75));
+      props.exclude_outside =
+          ctx.b.getBoolAttr(ctx.attrInt("exclude_outside", 0) != 0);
+    }
+    if (coord == "tf_crop_and_resize") {
+      // roi (input 1): starts then ends; absent or empty, the whole input.
+      if (ctx.hasInput(1) &&
+          !(ctx.constInput(1) && ctx.constInput(1)->numElements() == 0)) {
+        auto roi = ctx.constFloats(1);
+        if (failed(roi))
+          return failure();
+        props.roi = ctx.b.getDenseF64ArrayAttr(*roi);
+      }
+      props.extrapolation_value =
+          ctx.b.getF64FloatAttr(ctx.attrFloat("extrapolation_value", 0.0));
+    }
   }
   props.coordinate_transformation_mode = ctx.b.getStringAttr(coord);
   props.nearest_mode = ctx.b.getStringAttr(nearest);

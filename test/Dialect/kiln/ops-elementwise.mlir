@@ -60,6 +60,12 @@ func.func @unary(%x: tensor<?x4xf32>, %h: tensor<3xf16>, %b: tensor<3xbf16>,
   %25 = kiln.neg %u : tensor<2xui8>
   // CHECK: kiln.relu %{{.*}} : tensor<3xbf16>
   %26 = kiln.relu %b : tensor<3xbf16>
+  // CHECK: kiln.asin %{{.*}} : tensor<?x4xf32>
+  %27 = kiln.asin %x : tensor<?x4xf32>
+  // CHECK: kiln.acos %{{.*}} : tensor<3xf16>
+  %28 = kiln.acos %h : tensor<3xf16>
+  // CHECK: kiln.atan %{{.*}} : tensor<3xbf16>
+  %29 = kiln.atan %b : tensor<3xbf16>
   return
 }
 

@@ -14,20 +14,30 @@ static Status runResize(ResizeOp r, const View &x, Buffer &out) {
   std::optional<std::vector<double>> scales;
   if (auto s = r.getScales())
     scales = std::vector<double>(s->begin(), s->end());
-  auto coord = llvm::StringSwitch<ResizeCoord>(r.getCoordinateTransformationMode())
-                   .Case("asymmetric", ResizeCoord::Asymmetric)
-                   .Case("align_corners", ResizeCoord::AlignCorners)
-                   .Case("pytorch_half_pixel", ResizeCoord::PytorchHalfPixel)
-                   .Case("tf_half_pixel_for_nearest",
-                         ResizeCoord::TfHalfPixelForNearest)
-                   .Default(ResizeCoord::HalfPixel);
-  auto nearest = llvm::StringSwitch<ResizeNearest>(r.getNearestMode())
-                     .Case("round_prefer_ceil", ResizeNearest::RoundPreferCeil)
-                     .Case("floor", ResizeNearest::Floor)
-                     .Case("ceil", ResizeNearest::Ceil)
-                     .Default(ResizeNearest::RoundPreferFloor);
-  return resize(x, scales, toOptionalVector(r.getSizes()),
-                r.getMode() == "linear", coord, nearest, out);
+  ResizeParams p;
+  p.mode = llvm::StringSwitch<ResizeMode>(r.getMode())
+               .Case("linear", ResizeMode::Linear)
+               .Case("cubic", ResizeMode::Cubic)
+               .Default(ResizeMode::Nearest);
+  p.coord = llvm::StringSwitch<ResizeCoord>(r.getCoordinateTransformationMode())
+                .Case("asymmetric", ResizeCoord::Asymmetric)
+                .Case("align_corners", ResizeCoord::AlignCorners)
+                .Case("pytorch_half_pixel", ResizeCoord::PytorchHalfPixel)
+                .Case("tf_half_pixel_for_nearest",
+                      ResizeCoord::TfHalfPixelForNearest)
+                .Case("tf_crop_and_resize", ResizeCoord::TfCropAndResize)
+                .Default(ResizeCoord::HalfPixel);
+  p.nearest = llvm::StringSwitch<ResizeNearest>(r.getNearestMode())
+                  .Case("round_prefer_ceil", ResizeNearest::RoundPreferCeil)
+                  .Case("floor", ResizeNearest::Floor)
+                  .Case("ceil", ResizeNearest::Ceil)
+                  .Default(ResizeNearest::RoundPreferFloor);
+  p.cubicCoeffA = r.getCubicCoeffA().convertToDouble();
+  p.excludeOutside = r.getExcludeOutside();
+  if (auto roi = r.getRoi())
+    p.roi.assign(roi->begin(), roi->end());
+  p.extrapolationValue = r.getExtrapolationValue().convertToDouble();
+  return resize(x, scales, toOptionalVector(r.getSizes()), p, out);
 }
 
 FailureOr<Status>

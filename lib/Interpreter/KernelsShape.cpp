@@ -530,8 +530,10 @@ Status gather(const View &x, const View &indices, int64_t axis, Buffer &out) {
 namespace {
 
 /// ONNX's mapping of output coordinate `o` to the input, for one dimension.
+/// `roiStart`/`roiEnd` are tf_crop_and_resize's region.
 double sourceCoordinate(ResizeCoord coord, double o, double scale,
-                        int64_t inSize, int64_t outSize) {
+                        int64_t inSize, int64_t outSize, double roiStart,
+                        double roiEnd) {
   switch (coord) {
   case ResizeCoord::HalfPixel:
     return (o + 0.5) / scale - 0.5;
@@ -544,6 +546,12 @@ double sourceCoordinate(ResizeCoord coord, double o, double scale,
     return outSize > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
   case ResizeCoord::TfHalfPixelForNearest:
     return (o + 0.5) / scale;
+  case ResizeCoord::TfCropAndResize: {
+    double extent = roiEnd - roiStart, in1 = double(inSize - 1);
+    double c = outSize == 1 ? extent * in1 / 2.0
+                            : o * extent * in1 / double(outSize - 1);
+    return c + roiStart * in1;
+  }
   }
   return 0.0;
 }
@@ -562,25 +570,49 @@ int64_t roundNearest(ResizeNearest mode, double v) {
   return 0;
 }
 
+/// ONNX's cubic convolution weights of the neighbours p-1, p, p+1, p+2 of a
+/// coordinate at p + t, t in (0, 1] (written as ONNX's reference does).
+void cubicWeights(double t, double A, double w[4]) {
+  double s = t + 1, u = 1 - t, v = u + 1;
+  w[0] = ((A * s - 5 * A) * s + 8 * A) * s - 4 * A;
+  w[1] = ((A + 2) * t - (A + 3)) * t * t + 1;
+  w[2] = ((A + 2) * u - (A + 3)) * u * u + 1;
+  w[3] = ((A * v - 5 * A) * v + 8 * A) * v - 4 * A;
+}
+
 bool isFloatDtype(int32_t dtype) {
   return dtype == KILN_DTYPE_F16 || dtype == KILN_DTYPE_BF16 ||
          dtype == KILN_DTYPE_F32 || dtype == KILN_DTYPE_F64;
 }
 
+/// One input position of an interpolation and its weight.
+struct Tap {
+  int64_t index;
+  double weight;
+};
+
 } // namespace
 
 Status resize(const View &x, const std::optional<std::vector<double>> &scales,
-              const std::optional<std::vector<int64_t>> &sizes, bool linear,
-              ResizeCoord coord, ResizeNearest nearest, Buffer &out) {
+              const std::optional<std::vector<int64_t>> &sizes,
+              const ResizeParams &p, Buffer &out) {
   if (Status s = checkDtype(x.dtype); s.failed())
     return s;
-  if (linear && !isFloatDtype(x.dtype))
-    return Status::error("linear resize of " + dtypeName(x.dtype) +
-                         " (floating-point dtypes only)");
+  if (p.mode != ResizeMode::Nearest && !isFloatDtype(x.dtype))
+    return Status::error(
+        std::string(p.mode == ResizeMode::Linear ? "linear" : "cubic") +
+        " resize of " + dtypeName(x.dtype) + " (floating-point dtypes only)");
   int64_t rank = x.rank();
   if (scales.has_value() == sizes.has_value() ||
       (int64_t)(scales ? scales->size() : sizes->size()) != rank)
     return Status::error("resize needs one scale or size per dimension");
+  bool crop = p.coord == ResizeCoord::TfCropAndResize;
+  if (!p.roi.empty() && (int64_t)p.roi.size() != 2 * rank)
+    return Status::error("resize's roi needs two entries per dimension");
+  auto roiStart = [&](int64_t i) { return p.roi.empty() ? 0.0 : p.roi[i]; };
+  auto roiEnd = [&](int64_t i) {
+    return p.roi.empty() ? 1.0 : p.roi[rank + i];
+  };
   std::vector<int64_t> shape;
   std::vector<double> scale;
   for (int64_t i = 0; i < rank; ++i) {
@@ -589,34 +621,79 @@ Status resize(const View &x, const std::optional<std::vector<double>> &scales,
       shape.push_back((*sizes)[i]);
       scale.push_back(d == 0 ? 1.0 : double((*sizes)[i]) / double(d));
     } else {
-      shape.push_back(static_cast<int64_t>(std::floor(d * (*scales)[i])));
+      double extent = crop ? roiEnd(i) - roiStart(i) : 1.0;
+      double n = std::floor(double(d) * extent * (*scales)[i]);
+      if (!(n >= 0))
+        return Status::error("roi of dimension " + std::to_string(i) +
+                             " ends before it starts");
+      shape.push_back(static_cast<int64_t>(n));
       scale.push_back((*scales)[i]);
     }
     if (d == 0 && shape.back() != 0)
       return Status::error("cannot resize the empty dimension " +
                            std::to_string(i));
   }
-  // Per dimension: the lower neighbour and the weight of the upper one.
-  std::vector<std::vector<int64_t>> lower(rank), upper(rank);
-  std::vector<std::vector<double>> weight(rank);
+  uint8_t fill[8] = {0};
+  encode(x.dtype, p.extrapolationValue, fill);
+  // Per dimension and output index: nearest, the input index (-1: the
+  // coordinate is outside the crop region); linear and cubic, the taps of
+  // nonzero weight and whether the coordinate is outside the crop region.
+  std::vector<std::vector<int64_t>> nearestIndex(rank);
+  std::vector<std::vector<std::vector<Tap>>> taps(rank);
+  std::vector<std::vector<bool>> outsideAt(rank);
   for (int64_t i = 0; i < rank; ++i) {
     int64_t d = (*x.shape)[i];
+    auto clampIn = [&](int64_t v) { return std::clamp<int64_t>(v, 0, d - 1); };
     for (int64_t o = 0; o < shape[i]; ++o) {
-      double c = sourceCoordinate(coord, double(o), scale[i], d, shape[i]);
-      if (!linear) {
-        lower[i].push_back(std::clamp<int64_t>(roundNearest(nearest, c), 0,
-                                               d - 1));
+      double c = sourceCoordinate(p.coord, double(o), scale[i], d, shape[i],
+                                  roiStart(i), roiEnd(i));
+      bool outside = crop && (c < 0 || c > double(d - 1));
+      if (p.mode == ResizeMode::Nearest) {
+        nearestIndex[i].push_back(
+            outside ? -1 : clampIn(roundNearest(p.nearest, c)));
         continue;
       }
-      double f = std::floor(c);
-      int64_t i0 = static_cast<int64_t>(f);
-      lower[i].push_back(std::clamp<int64_t>(i0, 0, d - 1));
-      upper[i].push_back(std::clamp<int64_t>(i0 + 1, 0, d - 1));
-      weight[i].push_back(c - f);
+      std::vector<Tap> t;
+      if (!outside && p.mode == ResizeMode::Linear) {
+        double f = std::floor(c);
+        int64_t i0 = static_cast<int64_t>(f);
+        t = {{clampIn(i0), 1 - (c - f)}, {clampIn(i0 + 1), c - f}};
+      } else if (!outside) {
+        // Neighbours q-1 .. q+2 with c - q in (0, 1] (ONNX prefers the
+        // neighbours on the left of a whole coordinate).
+        double f = std::floor(c);
+        double q = c == f ? f - 1 : f;
+        double w[4];
+        cubicWeights(c - q, p.cubicCoeffA, w);
+        int64_t q0 = static_cast<int64_t>(q);
+        if (p.excludeOutside) {
+          double sum = 0;
+          for (int k = 0; k < 4; ++k) {
+            int64_t j = q0 - 1 + k;
+            if (j < 0 || j >= d)
+              w[k] = 0;
+            sum += w[k];
+          }
+          for (double &v : w)
+            v /= sum;
+        }
+        for (int k = 0; k < 4; ++k)
+          t.push_back({clampIn(q0 - 1 + k), w[k]});
+      }
+      // Taps of weight 0 add nothing (one is kept, for the walk below).
+      if (t.empty())
+        t.push_back({0, 0.0});
+      t.erase(std::remove_if(t.begin() + 1, t.end(),
+                             [](const Tap &tap) { return tap.weight == 0; }),
+              t.end());
+      if (t.size() > 1 && t[0].weight == 0)
+        t.erase(t.begin());
+      taps[i].push_back(std::move(t));
+      outsideAt[i].push_back(outside);
     }
   }
-  if (!linear) {
-    separableCopy(x, shape, lower, nullptr, out);
+  if (p.mode == ResizeMode::Nearest) {
+    separableCopy(x, shape, nearestIndex, fill, out);
     return Status::ok();
   }
   allocateOut(out, x.dtype, shape);
@@ -628,24 +705,38 @@ Status resize(const View &x, const std::optional<std::vector<double>> &scales,
     s *= (*x.shape)[i];
   }
   const auto *in = static_cast<const uint8_t *>(x.data);
-  std::vector<int64_t> index(rank, 0);
+  std::vector<int64_t> index(rank, 0), choice(rank, 0);
   for (int64_t k = 0; k < n; ++k) {
-    // Sum over the 2^rank corners; corners of zero weight add nothing.
-    double acc = 0;
-    for (int64_t corner = 0; corner < (int64_t(1) << rank); ++corner) {
-      double w = 1;
-      int64_t offset = 0;
-      for (int64_t i = 0; i < rank && w != 0; ++i) {
-        bool up = (corner >> i) & 1;
-        double r = weight[i][index[i]];
-        w *= up ? r : 1 - r;
-        offset += (up ? upper[i][index[i]] : lower[i][index[i]]) *
-                  inStrides[i];
-      }
-      if (w != 0)
+    uint8_t *dst = out.bytes.data() + k * size;
+    bool outside = false;
+    for (int64_t i = 0; i < rank; ++i)
+      outside = outside || outsideAt[i][index[i]];
+    if (outside) {
+      std::memcpy(dst, fill, size);
+    } else {
+      // Sum over every combination of one tap per dimension.
+      double acc = 0;
+      std::fill(choice.begin(), choice.end(), 0);
+      while (true) {
+        double w = 1;
+        int64_t offset = 0;
+        for (int64_t i = 0; i < rank; ++i) {
+          const Tap &tap = taps[i][index[i]][choice[i]];
+          w *= tap.weight;
+          offset += tap.index * inStrides[i];
+        }
         acc += w * decodeFloat(x.dtype, in + offset * size);
+        int64_t i = rank;
+        while (i-- > 0) {
+          if (++choice[i] < (int64_t)taps[i][index[i]].size())
+            break;
+          choice[i] = 0;
+        }
+        if (i < 0)
+          break;
+      }
+      encode(x.dtype, acc, dst);
     }
-    encode(x.dtype, acc, out.bytes.data() + k * size);
     for (int64_t i = rank; i-- > 0;) {
       if (++index[i] < shape[i])
         break;

@@ -2,8 +2,8 @@
 //
 // Reference kernels of the shape family on plain buffers (no MLIR headers),
 // following the conventions of Kernels.h. They only move elements, so they
-// work for every dtype (f16, bf16 and bool included); resize's linear mode
-// computes in double and works for the floating-point dtypes.
+// work for every dtype (f16, bf16 and bool included); resize's linear and
+// cubic modes compute in double and work for the floating-point dtypes.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_LIB_INTERPRETER_KERNELSSHAPE_H
@@ -49,19 +49,33 @@ Status pad(const View &x, const std::vector<int64_t> &pads, PadMode mode,
 /// ONNX Tile.
 Status tile(const View &x, const std::vector<int64_t> &repeats, Buffer &out);
 
+enum class ResizeMode { Nearest, Linear, Cubic };
 enum class ResizeCoord {
   HalfPixel,
   Asymmetric,
   AlignCorners,
   PytorchHalfPixel,
-  TfHalfPixelForNearest
+  TfHalfPixelForNearest,
+  TfCropAndResize
 };
 enum class ResizeNearest { RoundPreferFloor, RoundPreferCeil, Floor, Ceil };
 
+/// The attributes of resize beside its output size.
+struct ResizeParams {
+  ResizeMode mode = ResizeMode::Nearest;
+  ResizeCoord coord = ResizeCoord::HalfPixel;
+  ResizeNearest nearest = ResizeNearest::RoundPreferFloor;
+  double cubicCoeffA = -0.75;
+  bool excludeOutside = false;
+  /// tf_crop_and_resize's region, [starts..., ends...] (empty: all of it).
+  std::vector<double> roi;
+  double extrapolationValue = 0.0;
+};
+
 /// ONNX Resize with `scales` or `sizes` (one entry per dimension).
 Status resize(const View &x, const std::optional<std::vector<double>> &scales,
-              const std::optional<std::vector<int64_t>> &sizes, bool linear,
-              ResizeCoord coord, ResizeNearest nearest, Buffer &out);
+              const std::optional<std::vector<int64_t>> &sizes,
+              const ResizeParams &params, Buffer &out);
 
 } // namespace mlir::kiln::interp
 

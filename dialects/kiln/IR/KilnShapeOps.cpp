@@ -883,19 +883,35 @@ LogicalResult ResizeOp::inferReturnTypes(MLIRContext *,
                                    Twine(n) + " entries for rank " +
                                    Twine(rank));
   StringRef mode = adaptor.getMode();
-  if (mode != "nearest" && mode != "linear")
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
     return emitInferError(loc, "unknown mode '" + mode +
-                                   "' (expected nearest or linear)");
-  if (mode == "linear" && !isa<FloatType>(xt.getElementType()))
-    return emitInferError(loc, "linear mode needs a floating-point input");
+                                   "' (expected nearest, linear or cubic)");
+  if (mode != "nearest" && !isa<FloatType>(xt.getElementType()))
+    return emitInferError(loc, mode + " mode needs a floating-point input");
+  if (!std::isfinite(adaptor.getCubicCoeffA().convertToDouble()))
+    return emitInferError(loc, "cubic_coeff_a must be finite");
   StringRef ct = adaptor.getCoordinateTransformationMode();
   if (!llvm::is_contained({"half_pixel", "asymmetric", "align_corners",
-                           "pytorch_half_pixel", "tf_half_pixel_for_nearest"},
+                           "pytorch_half_pixel", "tf_half_pixel_for_nearest",
+                           "tf_crop_and_resize"},
                           ct))
     return emitInferError(
         loc, "unknown coordinate_transformation_mode '" + ct +
                  "' (expected half_pixel, asymmetric, align_corners, "
-                 "pytorch_half_pixel or tf_half_pixel_for_nearest)");
+                 "pytorch_half_pixel, tf_half_pixel_for_nearest or "
+                 "tf_crop_and_resize)");
+  auto roi = adaptor.getRoi();
+  if (roi) {
+    if (ct != "tf_crop_and_resize")
+      return emitInferError(loc, "roi is only used by coordinate_transformation"
+                                 "_mode tf_crop_and_resize");
+    if ((int64_t)roi->size() != 2 * rank)
+      return emitInferError(loc, "roi has " + Twine(roi->size()) +
+                                     " entries; rank " + Twine(rank) +
+                                     " needs " + Twine(2 * rank));
+    if (!llvm::all_of(*roi, [](double v) { return std::isfinite(v); }))
+      return emitInferError(loc, "roi must be finite");
+  }
   StringRef nm = adaptor.getNearestMode();
   if (!llvm::is_contained({"round_prefer_floor", "round_prefer_ceil", "floor",
                            "ceil"},
@@ -915,9 +931,16 @@ LogicalResult ResizeOp::inferReturnTypes(MLIRContext *,
     double s = (*scales)[i];
     if (!(s > 0) || !std::isfinite(s))
       return emitInferError(loc, "scales must be positive");
-    shape.push_back(ShapedType::isDynamic(d)
-                        ? d
-                        : static_cast<int64_t>(std::floor(d * s)));
+    double extent = roi ? (*roi)[rank + i] - (*roi)[i] : 1.0;
+    if (ShapedType::isDynamic(d)) {
+      shape.push_back(d);
+      continue;
+    }
+    double out = std::floor(double(d) * extent * s);
+    if (!(out >= 0))
+      return emitInferError(loc, "roi of dimension " + Twine(i) +
+                                     " ends before it starts");
+    shape.push_back(static_cast<int64_t>(out));
   }
   inferred.push_back(RankedTensorType::get(shape, xt.getElementType()));
   return success();
@@ -927,16 +950,24 @@ LogicalResult
 ResizeOp::inferSymbolicShapes(SymShapeFn shapeOf,
                               SmallVectorImpl<SymShape> &results) {
   SymShape r;
-  for (auto [i, d] : llvm::enumerate(shapeOf(getX()))) {
+  const SymShape &in = shapeOf(getX());
+  for (auto [i, d] : llvm::enumerate(in)) {
     if (auto sizes = getSizes()) {
       r.push_back(SymDim::constant((*sizes)[i]));
       continue;
     }
     double s = (*getScales())[i];
+    // tf_crop_and_resize scales the roi's extent (1 for the whole input).
+    double extent = 1.0;
+    if (auto roi = getRoi())
+      extent = (*roi)[in.size() + i] - (*roi)[i];
     if (d.isStatic()) {
-      r.push_back(
-          SymDim::constant(static_cast<int64_t>(std::floor(d.factor * s))));
-    } else if (s == std::floor(s) && s < double(int64_t(1) << 31)) {
+      r.push_back(SymDim::constant(
+          static_cast<int64_t>(std::floor(double(d.factor) * extent * s))));
+      continue;
+    }
+    s *= extent;
+    if (s == std::floor(s) && s > 0 && s < double(int64_t(1) << 31)) {
       r.push_back(d * SymDim::constant(static_cast<int64_t>(s)));
     } else {
       return unrepresentable(*this, "scaling dimension " + Twine(i) +

@@ -305,22 +305,34 @@ def Kiln_ResizeOp : Kiln_Op<"resize",
     [Pure, AllElementTypesMatch<["x", "result"]>,
      InferTypeOpAdaptor,
      DeclareOpInterfaceMethods<Kiln_SymbolicShapeOpInterface>]> {
-  let summary = "Nearest or N-linear resampling (ONNX Resize)";
+  let summary = "Nearest, N-linear or cubic resampling (ONNX Resize)";
   let description = [{
     ONNX's `Resize` with one entry of `scales` (output size
     `floor(d * scale)`) or of `sizes` (scale `size / d`) per dimension.
     Each output coordinate maps back to the input by
     `coordinate_transformation_mode` (`"half_pixel"` (default),
     `"asymmetric"`, `"align_corners"`, `"pytorch_half_pixel"`,
-    `"tf_half_pixel_for_nearest"`). `mode = "nearest"` rounds it by
-    `nearest_mode` (`"round_prefer_floor"` (default), `"round_prefer_ceil"`,
-    `"floor"`, `"ceil"`) and clamps it into the input; any dtype.
-    `mode = "linear"` interpolates between the two neighbours in every
-    dimension (clamped at the edges); floating-point dtypes only.
-    Coordinates are computed in f64.
+    `"tf_half_pixel_for_nearest"`, `"tf_crop_and_resize"`).
+    `mode = "nearest"` rounds it by `nearest_mode` (`"round_prefer_floor"`
+    (default), `"round_prefer_ceil"`, `"floor"`, `"ceil"`) and clamps it
+    into the input; any dtype. `mode = "linear"` interpolates between the
+    two neighbours in every dimension (clamped at the edges);
+    `mode = "cubic"` applies the cubic convolution kernel with coefficient
+    `cubic_coeff_a` (default -0.75) to the four neighbours in every
+    dimension (clamped at the edges; with `exclude_outside` the weights of
+    neighbours outside the input become 0 and the others are renormalised
+    to sum to 1). Linear and cubic take floating-point dtypes only.
+    Coordinates and weights are computed in f64.
+
+    `"tf_crop_and_resize"` resizes the region `roi` (the start of every
+    dimension, then the end of every dimension, in coordinates normalised
+    to `[0, 1]`; default the whole input), `scales` giving output sizes
+    `floor(d * (end - start) * scale)`; output positions whose coordinate
+    falls outside the input take `extrapolation_value` (default 0).
 
     ```mlir
     %y = kiln.resize %x {scales = array<f64: 1.0, 1.0, 2.0, 2.0>, mode = "linear"} : (tensor<?x3x4x4xf32>) -> tensor<?x3x8x8xf32>
+    %z = kiln.resize %x {sizes = array<i64: 1, 3, 6, 6>, mode = "cubic", cubic_coeff_a = -5.000000e-01 : f64, exclude_outside = true} : (tensor<1x3x4x4xf32>) -> tensor<1x3x6x6xf32>
     ```
   }];
   let arguments = (ins Kiln_Tensor:$x,
@@ -328,7 +340,11 @@ def Kiln_ResizeOp : Kiln_Op<"resize",
                        OptionalAttr<DenseI64ArrayAttr>:$sizes,
                        DefaultValuedAttr<StrAttr, "\"nearest\"">:$mode,
                        DefaultValuedAttr<StrAttr, "\"half_pixel\"">:$coordinate_transformation_mode,
-                       DefaultValuedAttr<StrAttr, "\"round_prefer_floor\"">:$nearest_mode);
+                       DefaultValuedAttr<StrAttr, "\"round_prefer_floor\"">:$nearest_mode,
+                       DefaultValuedAttr<F64Attr, "-0.75">:$cubic_coeff_a,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclude_outside,
+                       OptionalAttr<DenseF64ArrayAttr>:$roi,
+                       DefaultValuedAttr<F64Attr, "0.0">:$extrapolation_value);
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = "$x attr-dict `:` functional-type(operands, results)";
 }

@@ -561,13 +561,23 @@ struct ResizeLowering : public OpConversionPattern<ResizeOp> {
   using OpConversionPattern::OpConversionPattern;
 
   /// Whether dimension `i` maps each output index to itself (no
-  /// interpolation, no rounding), for every input size.
+  /// interpolation, no rounding, nothing outside), for every input size.
   static bool isIdentity(ResizeOp op, int64_t i) {
-    if (op.getCoordinateTransformationMode() == "tf_half_pixel_for_nearest")
+    StringRef ct = op.getCoordinateTransformationMode();
+    if (ct == "tf_half_pixel_for_nearest")
       return false;
+    int64_t d = op.getX().getType().getDimSize(i);
+    if (ct == "tf_crop_and_resize") {
+      // The whole extent at the same size: x * (d - 1) / (d - 1) = x.
+      int64_t rank = op.getX().getType().getRank();
+      if (auto roi = op.getRoi())
+        if ((*roi)[i] != 0.0 || (*roi)[rank + i] != 1.0)
+          return false;
+      return !ShapedType::isDynamic(d) &&
+             d == op.getType().getDimSize(i);
+    }
     if (auto scales = op.getScales())
       return (*scales)[i] == 1.0;
-    int64_t d = op.getX().getType().getDimSize(i);
     return !ShapedType::isDynamic(d) && d == (*op.getSizes())[i];
   }
 
@@ -586,6 +596,15 @@ struct ResizeLowering : public OpConversionPattern<ResizeOp> {
     auto f = [&](OpBuilder &b, Location l, double v) -> Value {
       return arith::ConstantOp::create(b, l, f64, b.getF64FloatAttr(v));
     };
+    StringRef ct = op.getCoordinateTransformationMode();
+    bool crop = ct == "tf_crop_and_resize";
+    // tf_crop_and_resize's region per dim (the whole input by default).
+    auto roiStart = [&](int64_t i) {
+      return op.getRoi() ? (*op.getRoi())[i] : 0.0;
+    };
+    auto roiEnd = [&](int64_t i) {
+      return op.getRoi() ? (*op.getRoi())[rank + i] : 1.0;
+    };
     // Per dim: input size, output size, and the scale (as ONNX uses it).
     SmallVector<Value> inDims, outDims, scales;
     for (int64_t i = 0; i < rank; ++i) {
@@ -602,19 +621,24 @@ struct ResizeLowering : public OpConversionPattern<ResizeOp> {
         if (!type.isDynamicDim(i)) {
           outDims.push_back(cst(rewriter, loc, type.getDimSize(i)));
         } else {
+          // floor(d * (end - start) * scale), as the type inference does.
+          Value extent = arith::MulFOp::create(
+              rewriter, loc, toF64(rewriter, loc, d),
+              f(rewriter, loc, crop ? roiEnd(i) - roiStart(i) : 1.0));
           Value out = math::FloorOp::create(
               rewriter, loc,
-              arith::MulFOp::create(rewriter, loc, toF64(rewriter, loc, d),
-                                    scales.back()));
+              arith::MulFOp::create(rewriter, loc, extent, scales.back()));
           outDims.push_back(arith::IndexCastOp::create(
               rewriter, loc, rewriter.getIndexType(),
               arith::FPToSIOp::create(rewriter, loc, i64, out)));
         }
       }
     }
-    StringRef ct = op.getCoordinateTransformationMode();
     StringRef nearestMode = op.getNearestMode();
-    bool linear = op.getMode() == "linear";
+    StringRef mode = op.getMode();
+    double cubicA = op.getCubicCoeffA().convertToDouble();
+    bool excludeOutside = op.getExcludeOutside();
+    double extrapolation = op.getExtrapolationValue().convertToDouble();
     Type elt = type.getElementType();
     Value result = buildIndexed(
         rewriter, loc, type, outDims, {}, {},
@@ -642,16 +666,34 @@ struct ResizeLowering : public OpConversionPattern<ResizeOp> {
             if (ct == "pytorch_half_pixel")
               return arith::SelectOp::create(b, l, outOne, f(b, l, 0.0),
                                              halfPixel());
-            if (ct == "align_corners") {
+            if (ct == "align_corners" || crop) {
               Value in1 = toF64(b, l, arith::SubIOp::create(b, l, inDims[i], one));
               Value out1 =
                   toF64(b, l, arith::SubIOp::create(b, l, outDims[i], one));
-              // out1 == 0 only when out is 1, which selects 0 instead.
+              // out1 == 0 only when out is 1, which selects another value.
               Value safeOut1 =
                   arith::SelectOp::create(b, l, outOne, f(b, l, 1.0), out1);
+              if (!crop) {
+                Value c = arith::DivFOp::create(
+                    b, l, arith::MulFOp::create(b, l, of, in1), safeOut1);
+                return arith::SelectOp::create(b, l, outOne, f(b, l, 0.0), c);
+              }
+              // start * (d - 1) + o * (end - start) * (d - 1) / (out - 1),
+              // or the region's centre for one output.
+              double start = roiStart(i), extent = roiEnd(i) - roiStart(i);
+              Value base = arith::MulFOp::create(b, l, f(b, l, start), in1);
               Value c = arith::DivFOp::create(
-                  b, l, arith::MulFOp::create(b, l, of, in1), safeOut1);
-              return arith::SelectOp::create(b, l, outOne, f(b, l, 0.0), c);
+                  b, l,
+                  arith::MulFOp::create(
+                      b, l, arith::MulFOp::create(b, l, of, f(b, l, extent)),
+                      in1),
+                  safeOut1);
+              Value centre = arith::DivFOp::create(
+                  b, l, arith::MulFOp::create(b, l, f(b, l, extent), in1),
+                  f(b, l, 2.0));
+              return arith::AddFOp::create(
+                  b, l, arith::SelectOp::create(b, l, outOne, centre, c),
+                  base);
             }
             return halfPixel();
           };
@@ -663,7 +705,30 @@ struct ResizeLowering : public OpConversionPattern<ResizeOp> {
             return clampIndex(b, l, v, zero,
                               arith::SubIOp::create(b, l, inDims[i], one));
           };
-          if (!linear) {
+          // tf_crop_and_resize: whether any coordinate falls outside
+          // [0, d - 1] (those positions take the extrapolation value).
+          Value outside;
+          auto noteOutside = [&](int64_t i, Value c) {
+            if (!crop)
+              return;
+            Value last =
+                toF64(b, l, arith::SubIOp::create(b, l, inDims[i], one));
+            Value o = arith::OrIOp::create(
+                b, l,
+                arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, c,
+                                      f(b, l, 0.0)),
+                arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, c,
+                                      last));
+            outside = outside ? arith::OrIOp::create(b, l, outside, o) : o;
+          };
+          auto extrapolate = [&](Value v) -> Value {
+            if (!outside)
+              return v;
+            return arith::SelectOp::create(b, l, outside,
+                                           constantOf(b, l, elt, extrapolation),
+                                           v);
+          };
+          if (mode == "nearest") {
             SmallVector<Value> in;
             for (int64_t i = 0; i < rank; ++i) {
               if (isIdentity(op, i)) {
@@ -671,6 +736,7 @@ struct ResizeLowering : public OpConversionPattern<ResizeOp> {
                 continue;
               }
               Value c = coordinate(i, idx[i]), r;
+              noteOutside(i, c);
               if (nearestMode == "floor")
                 r = math::FloorOp::create(b, l, c);
               else if (nearestMode == "ceil")
@@ -683,37 +749,104 @@ struct ResizeLowering : public OpConversionPattern<ResizeOp> {
                     b, l, arith::SubFOp::create(b, l, c, f(b, l, 0.5)));
               in.push_back(clampTo(i, toIdx(r)));
             }
-            return tensor::ExtractOp::create(b, l, x, in).getResult();
+            return extrapolate(tensor::ExtractOp::create(b, l, x, in));
           }
-          // Linear: 2^k corners over the k interpolated dims, in f64.
+          // Linear and cubic: per interpolated dim, its taps (input index
+          // and weight); the result sums the products over every
+          // combination of taps, in f64.
           SmallVector<int64_t> interp;
-          SmallVector<Value> lo(rank), hi(rank), w(rank);
+          SmallVector<Value> base(rank);
+          SmallVector<SmallVector<std::pair<Value, Value>>> taps(rank);
           for (int64_t i = 0; i < rank; ++i) {
             if (isIdentity(op, i)) {
-              lo[i] = idx[i];
+              base[i] = idx[i];
               continue;
             }
             interp.push_back(i);
             Value c = coordinate(i, idx[i]);
+            noteOutside(i, c);
             Value fl = math::FloorOp::create(b, l, c);
-            w[i] = arith::SubFOp::create(b, l, c, fl);
-            Value i0 = toIdx(fl);
-            lo[i] = clampTo(i, i0);
-            hi[i] = clampTo(i, arith::AddIOp::create(b, l, i0, one));
+            if (mode == "linear") {
+              Value w = arith::SubFOp::create(b, l, c, fl);
+              Value i0 = toIdx(fl);
+              taps[i].push_back(
+                  {clampTo(i, i0), arith::SubFOp::create(b, l, f(b, l, 1.0), w)});
+              taps[i].push_back(
+                  {clampTo(i, arith::AddIOp::create(b, l, i0, one)), w});
+              continue;
+            }
+            // Cubic (ONNX): the neighbours p-1 .. p+2 of p, the floor of c,
+            // or c - 1 when c is whole, so that t = c - p is in (0, 1].
+            Value whole = arith::CmpFOp::create(
+                b, l, arith::CmpFPredicate::OEQ, c, fl);
+            Value p = arith::SelectOp::create(
+                b, l, whole, arith::SubFOp::create(b, l, fl, f(b, l, 1.0)), fl);
+            Value t = arith::SubFOp::create(b, l, c, p);
+            Value u = arith::SubFOp::create(b, l, f(b, l, 1.0), t);
+            auto mul = [&](Value a, Value v) -> Value {
+              return arith::MulFOp::create(b, l, a, v);
+            };
+            auto add = [&](Value a, Value v) -> Value {
+              return arith::AddFOp::create(b, l, a, v);
+            };
+            auto sub = [&](Value a, Value v) -> Value {
+              return arith::SubFOp::create(b, l, a, v);
+            };
+            double A = cubicA;
+            // The kernel at distance 1 + s (s in [0, 1]): outer taps.
+            auto outer = [&](Value s1) {
+              return sub(mul(add(mul(sub(mul(f(b, l, A), s1), f(b, l, 5 * A)),
+                                     s1),
+                                 f(b, l, 8 * A)),
+                             s1),
+                         f(b, l, 4 * A));
+            };
+            // The kernel at distance s: inner taps.
+            auto inner = [&](Value s) {
+              return add(mul(mul(sub(mul(f(b, l, A + 2), s), f(b, l, A + 3)),
+                                 s),
+                             s),
+                         f(b, l, 1.0));
+            };
+            Value w[4] = {outer(add(t, f(b, l, 1.0))), inner(t), inner(u),
+                          outer(add(u, f(b, l, 1.0)))};
+            Value p0 = toIdx(p);
+            Value last = arith::SubIOp::create(b, l, inDims[i], one);
+            Value pos[4];
+            for (int k = 0; k < 4; ++k)
+              pos[k] = arith::AddIOp::create(b, l, p0, cst(b, l, k - 1));
+            if (excludeOutside) {
+              Value sum = f(b, l, 0.0);
+              for (int k = 0; k < 4; ++k) {
+                Value inside = arith::AndIOp::create(
+                    b, l,
+                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge,
+                                          pos[k], zero),
+                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::sle,
+                                          pos[k], last));
+                w[k] = arith::SelectOp::create(b, l, inside, w[k],
+                                               f(b, l, 0.0));
+                sum = add(sum, w[k]);
+              }
+              for (int k = 0; k < 4; ++k)
+                w[k] = arith::DivFOp::create(b, l, w[k], sum);
+            }
+            for (int k = 0; k < 4; ++k)
+              taps[i].push_back({clampTo(i, pos[k]), w[k]});
           }
+          int64_t combos = 1;
+          for (int64_t i : interp)
+            combos *= taps[i].size();
           Value acc = f(b, l, 0.0);
-          for (int64_t corner = 0; corner < (int64_t(1) << interp.size());
-               ++corner) {
-            SmallVector<Value> in(lo);
+          for (int64_t combo = 0; combo < combos; ++combo) {
+            SmallVector<Value> in(base);
             Value weight = f(b, l, 1.0);
-            for (auto [k, i] : llvm::enumerate(interp)) {
-              bool up = (corner >> k) & 1;
-              if (up)
-                in[i] = hi[i];
-              weight = arith::MulFOp::create(
-                  b, l, weight,
-                  up ? w[i]
-                     : (Value)arith::SubFOp::create(b, l, f(b, l, 1.0), w[i]));
+            int64_t rest = combo;
+            for (int64_t i : interp) {
+              auto [index, w] = taps[i][rest % taps[i].size()];
+              rest /= taps[i].size();
+              in[i] = index;
+              weight = arith::MulFOp::create(b, l, weight, w);
             }
             Value v = tensor::ExtractOp::create(b, l, x, in);
             // f16/bf16 go through f32, as the elementwise lowering does, so
@@ -726,9 +859,10 @@ struct ResizeLowering : public OpConversionPattern<ResizeOp> {
                 b, l, acc, arith::MulFOp::create(b, l, weight, v));
           }
           if (elt.isF64())
-            return acc;
+            return extrapolate(acc);
           Value r = arith::TruncFOp::create(b, l, b.getF32Type(), acc);
-          return elt.isF32() ? r : (Value)arith::TruncFOp::create(b, l, elt, r);
+          return extrapolate(
+              elt.isF32() ? r : (Value)arith::TruncFOp::create(b, l, elt, r));
         });
     rewriter.replaceOp(op, result);
     return success();

@@ -156,10 +156,12 @@ FailureOr<SmallVector<Value>> buildResize(OpBuilder &b, Location loc,
     props.scales = b.getDenseF64ArrayAttr(*scales);
   if (sizes)
     props.sizes = b.getDenseI64ArrayAttr(*sizes);
-  auto mode = oneOf(loc, attrs, "mode", "nearest", {"nearest", "linear"});
+  auto mode = oneOf(loc, attrs, "mode", "nearest",
+                    {"nearest", "linear", "cubic"});
   auto ct = oneOf(loc, attrs, "coordinate_transformation_mode", "half_pixel",
                   {"half_pixel", "asymmetric", "align_corners",
-                   "pytorch_half_pixel", "tf_half_pixel_for_nearest"});
+                   "pytorch_half_pixel", "tf_half_pixel_for_nearest",
+                   "tf_crop_and_resize"});
   auto nm = oneOf(loc, attrs, "nearest_mode", "round_prefer_floor",
                   {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"});
   if (failed(mode) || failed(ct) || failed(nm))
@@ -167,6 +169,14 @@ FailureOr<SmallVector<Value>> buildResize(OpBuilder &b, Location loc,
   props.mode = b.getStringAttr(*mode);
   props.coordinate_transformation_mode = b.getStringAttr(*ct);
   props.nearest_mode = b.getStringAttr(*nm);
+  props.cubic_coeff_a =
+      b.getF64FloatAttr(attrs.getFloat("cubic_coeff_a").value_or(-0.75));
+  props.exclude_outside =
+      b.getBoolAttr(attrs.getBool("exclude_outside", false));
+  if (auto roi = attrs.getFloatList("roi"))
+    props.roi = b.getDenseF64ArrayAttr(*roi);
+  props.extrapolation_value =
+      b.getF64FloatAttr(attrs.getFloat("extrapolation_value").value_or(0.0));
   return createOp<ResizeOp>(b, loc, operands, props);
 }
 
@@ -192,7 +202,11 @@ constexpr AttrSpec kResizeAttrs[] = {
     {"sizes", AttrKind::IntList, false},
     {"mode", AttrKind::String, false},
     {"coordinate_transformation_mode", AttrKind::String, false},
-    {"nearest_mode", AttrKind::String, false}};
+    {"nearest_mode", AttrKind::String, false},
+    {"cubic_coeff_a", AttrKind::Float, false},
+    {"exclude_outside", AttrKind::Bool, false},
+    {"roi", AttrKind::FloatList, false},
+    {"extrapolation_value", AttrKind::Float, false}};
 
 const OpSpec kOps[] = {
     {"reshape", 1, 1, kShapeAttrs, DtypeRule::Any, buildShaped<ReshapeOp>},

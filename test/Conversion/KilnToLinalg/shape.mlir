@@ -134,3 +134,38 @@ func.func @resize(%x: tensor<4xf32>) -> tensor<8xf32> {
   %0 = kiln.resize %x {scales = array<f64: 2.0>, mode = "linear"} : (tensor<4xf32>) -> tensor<8xf32>
   return %0 : tensor<8xf32>
 }
+
+// -----
+
+// Cubic resize of one dim of two: 4 taps (16 would be two dims), weights
+// in f64 renormalised with exclude_outside; bf16 goes through f32.
+// CHECK-LABEL: func.func @resize_cubic
+// CHECK: linalg.generic
+// CHECK: math.floor
+// CHECK: arith.cmpf oeq
+// CHECK-COUNT-4: arith.cmpi sle
+// CHECK-COUNT-4: arith.divf %{{.*}}, %{{.*}} : f64
+// CHECK-COUNT-4: tensor.extract
+// CHECK-NOT: tensor.extract
+// CHECK: arith.truncf %{{.*}} : f64 to f32
+// CHECK-NOT: kiln.
+func.func @resize_cubic(%x: tensor<2x4xbf16>) -> tensor<2x6xbf16> {
+  %0 = kiln.resize %x {sizes = array<i64: 2, 6>, mode = "cubic", exclude_outside = true} : (tensor<2x4xbf16>) -> tensor<2x6xbf16>
+  return %0 : tensor<2x6xbf16>
+}
+
+// -----
+
+// tf_crop_and_resize: positions outside the input take the extrapolation
+// value, selected in the element type.
+// CHECK-LABEL: func.func @resize_crop
+// CHECK: linalg.generic
+// CHECK-DAG: arith.cmpf olt
+// CHECK-DAG: arith.cmpf ogt
+// CHECK: %[[V:.*]] = tensor.extract
+// CHECK: arith.select %{{.*}}, %{{.*}}, %[[V]] : f32
+// CHECK-NOT: kiln.
+func.func @resize_crop(%x: tensor<4xf32>) -> tensor<3xf32> {
+  %0 = kiln.resize %x {sizes = array<i64: 3>, coordinate_transformation_mode = "tf_crop_and_resize", roi = array<f64: 0.5, 1.5>, extrapolation_value = 10.0 : f64} : (tensor<4xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}

@@ -225,9 +225,9 @@ func.func @resize_count(%x: tensor<2x3xf32>) -> tensor<4x6xf32> {
 // -----
 
 func.func @resize_mode(%x: tensor<2x3xf32>) -> tensor<4x6xf32> {
-  // expected-error @+2 {{unknown mode 'cubic' (expected nearest or linear)}}
+  // expected-error @+2 {{unknown mode 'bicubic' (expected nearest, linear or cubic)}}
   // expected-error @+1 {{failed to infer returned types}}
-  %0 = kiln.resize %x {scales = array<f64: 2.0, 2.0>, mode = "cubic"} : (tensor<2x3xf32>) -> tensor<4x6xf32>
+  %0 = kiln.resize %x {scales = array<f64: 2.0, 2.0>, mode = "bicubic"} : (tensor<2x3xf32>) -> tensor<4x6xf32>
   return %0 : tensor<4x6xf32>
 }
 
@@ -243,9 +243,54 @@ func.func @resize_linear_int(%x: tensor<2x3xi32>) -> tensor<4x6xi32> {
 // -----
 
 func.func @resize_coordinate_mode(%x: tensor<2x3xf32>) -> tensor<4x6xf32> {
-  // expected-error @+2 {{unknown coordinate_transformation_mode 'tf_crop_and_resize'}}
+  // expected-error @+2 {{unknown coordinate_transformation_mode 'half_pixel_symmetric'}}
   // expected-error @+1 {{failed to infer returned types}}
-  %0 = kiln.resize %x {scales = array<f64: 2.0, 2.0>, coordinate_transformation_mode = "tf_crop_and_resize"} : (tensor<2x3xf32>) -> tensor<4x6xf32>
+  %0 = kiln.resize %x {scales = array<f64: 2.0, 2.0>, coordinate_transformation_mode = "half_pixel_symmetric"} : (tensor<2x3xf32>) -> tensor<4x6xf32>
+  return %0 : tensor<4x6xf32>
+}
+
+// -----
+
+func.func @resize_cubic_int(%x: tensor<2x3xi8>) -> tensor<4x6xi8> {
+  // expected-error @+2 {{cubic mode needs a floating-point input}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.resize %x {scales = array<f64: 2.0, 2.0>, mode = "cubic"} : (tensor<2x3xi8>) -> tensor<4x6xi8>
+  return %0 : tensor<4x6xi8>
+}
+
+// -----
+
+func.func @resize_cubic_coeff(%x: tensor<2x3xf32>) -> tensor<4x6xf32> {
+  // expected-error @+2 {{cubic_coeff_a must be finite}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.resize %x {scales = array<f64: 2.0, 2.0>, mode = "cubic", cubic_coeff_a = 0x7FF8000000000000 : f64} : (tensor<2x3xf32>) -> tensor<4x6xf32>
+  return %0 : tensor<4x6xf32>
+}
+
+// -----
+
+func.func @resize_roi_mode(%x: tensor<2x3xf32>) -> tensor<4x6xf32> {
+  // expected-error @+2 {{roi is only used by coordinate_transformation_mode tf_crop_and_resize}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.resize %x {scales = array<f64: 2.0, 2.0>, roi = array<f64: 0.0, 0.0, 1.0, 1.0>} : (tensor<2x3xf32>) -> tensor<4x6xf32>
+  return %0 : tensor<4x6xf32>
+}
+
+// -----
+
+func.func @resize_roi_count(%x: tensor<2x3xf32>) -> tensor<4x6xf32> {
+  // expected-error @+2 {{roi has 3 entries; rank 2 needs 4}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.resize %x {scales = array<f64: 2.0, 2.0>, coordinate_transformation_mode = "tf_crop_and_resize", roi = array<f64: 0.0, 0.0, 1.0>} : (tensor<2x3xf32>) -> tensor<4x6xf32>
+  return %0 : tensor<4x6xf32>
+}
+
+// -----
+
+func.func @resize_roi_reversed(%x: tensor<2x3xf32>) -> tensor<4x6xf32> {
+  // expected-error @+2 {{roi of dimension 1 ends before it starts}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.resize %x {scales = array<f64: 2.0, 2.0>, coordinate_transformation_mode = "tf_crop_and_resize", roi = array<f64: 0.0, 1.0, 1.0, 0.0>} : (tensor<2x3xf32>) -> tensor<4x6xf32>
   return %0 : tensor<4x6xf32>
 }
 

@@ -66,3 +66,16 @@ func.func @pad_tile_resize(%x: tensor<?x4xf32> {kiln.dims = ["N", 4]}) -> (tenso
   %3 = kiln.resize %x {sizes = array<i64: 3, 6>, coordinate_transformation_mode = "align_corners", nearest_mode = "ceil"} : (tensor<?x4xf32>) -> tensor<3x6xf32>
   return %0, %1, %2, %3 : tensor<?x7xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<3x6xf32>
 }
+
+// Cubic, and tf_crop_and_resize with an roi (the output size scales the
+// roi's extent: 4 * 0.5 * 2 = 4).
+// CHECK-LABEL: func.func @resize_cubic_crop
+// SYM-LABEL: func.func @resize_cubic_crop
+// SYM-SAME: -> (tensor<?x8xf32> {kiln.dims = ["N", 8]}, tensor<?x4xf32> {kiln.dims = ["N", 4]})
+func.func @resize_cubic_crop(%x: tensor<?x4xf32> {kiln.dims = ["N", 4]}) -> (tensor<?x8xf32>, tensor<?x4xf32>) {
+  // CHECK: kiln.resize %{{.*}} {cubic_coeff_a = -5.000000e-01 : f64, exclude_outside = true, mode = "cubic", scales = array<f64: 1.000000e+00, 2.000000e+00>} : (tensor<?x4xf32>) -> tensor<?x8xf32>
+  %0 = kiln.resize %x {scales = array<f64: 1.0, 2.0>, mode = "cubic", cubic_coeff_a = -0.5 : f64, exclude_outside = true} : (tensor<?x4xf32>) -> tensor<?x8xf32>
+  // CHECK: kiln.resize %{{.*}} {coordinate_transformation_mode = "tf_crop_and_resize", extrapolation_value = 1.000000e+01 : f64, mode = "linear", roi = array<f64: 0.000000e+00, 2.500000e-01, 1.000000e+00, 7.500000e-01>, scales = array<f64: 1.000000e+00, 2.000000e+00>} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  %1 = kiln.resize %x {scales = array<f64: 1.0, 2.0>, mode = "linear", coordinate_transformation_mode = "tf_crop_and_resize", roi = array<f64: 0.0, 0.25, 1.0, 0.75>, extrapolation_value = 10.0 : f64} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %0, %1 : tensor<?x8xf32>, tensor<?x4xf32>
+}

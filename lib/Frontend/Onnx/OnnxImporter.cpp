@@ -632,11 +632,14 @@ LogicalResult GraphImporter::importNodes(OpBuilder &b) {
     std::string name = nodeName(node);
     Location loc = NameLoc::get(StringAttr::get(model.ctx, name),
                                 model.fileLoc);
+    // Every failure is an error of the import, also when the diagnostic
+    // came from an op's own type inference or verifier.
     auto poison = [&] {
       for (const std::string &out : node.output())
         if (!out.empty())
           poisonedValues.insert(out);
       ok = false;
+      model.hadError = true;
     };
 
     SmallVector<Value> inputs;
@@ -982,7 +985,8 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
   if (hadError)
     return nullptr;
 
-  (void)top.importNodes(b);
+  if (failed(top.importNodes(b)))
+    hadError = true;
 
   SmallVector<Value> results;
   for (const auto &out : g.output()) {

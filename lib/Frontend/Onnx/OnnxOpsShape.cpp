@@ -557,6 +557,8 @@ LogicalResult convertResize(NodeContext &ctx, Outs &outs) {
   std::string coord = "asymmetric", nearest = "floor";
   if (!upsample && ctx.opset >= 11) {
     coord = ctx.attrString("coordinate_transformation_mode", "half_pixel");
+    if (coord == "tf_half_pixel_for_nn") // ONNX's name for it
+      coord = "tf_half_pixel_for_nearest";
     nearest = ctx.attrString("nearest_mode", "round_prefer_floor");
     if (mode == "cubic") {
       props.cubic_coeff_a =

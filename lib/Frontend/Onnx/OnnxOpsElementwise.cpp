@@ -377,7 +377,25 @@ LogicalResult convertAtanh(NodeContext &ctx, Outs &outs) {
   return push(ctx.create<MulOp>({*log, ctx.scalar(elem, 0.5)}), outs);
 }
 
+/// BitShift on unsigned integers: x * 2^y (LEFT) or x / 2^y (RIGHT).
+LogicalResult convertBitShift(NodeContext &ctx, Outs &outs) {
+  Value x = ctx.input(0), y = ctx.input(1);
+  Type elem = getElementTypeOrSelf(x.getType());
+  if (!elem.isUnsignedInteger())
+    return ctx.unsupported("BitShift on a signed type");
+  std::string dir = ctx.attrString("direction", "");
+  if (dir != "LEFT" && dir != "RIGHT")
+    return ctx.error() << "direction must be LEFT or RIGHT", failure();
+  auto factor = ctx.create<PowOp>({ctx.scalar(elem, 2), y});
+  if (failed(factor))
+    return failure();
+  return push(dir == "LEFT" ? ctx.create<MulOp>({x, *factor})
+                            : ctx.create<DivOp>({x, *factor}),
+              outs);
+}
+
 const OnnxConverter kConverters[] = {
+    {"BitShift", convertBitShift},
     {"Abs", convertUnary<AbsOp>},
     {"Neg", convertUnary<NegOp>},
     {"Exp", convertUnary<ExpOp>},

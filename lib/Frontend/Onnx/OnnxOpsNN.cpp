@@ -194,9 +194,13 @@ LogicalResult convertPlain(NodeContext &ctx, Outs &outs) {
   return pushResult(ctx.create<OpTy>({ctx.input(0)}), outs);
 }
 
+LogicalResult batchNormTraining(NodeContext &ctx, Outs &outs);
+
 LogicalResult convertBatchNorm(NodeContext &ctx, Outs &outs) {
-  if (ctx.attrInt("training_mode", 0) != 0 || ctx.hasOutput(1))
-    return ctx.unsupported("training mode");
+  if (ctx.opset >= 14 && ctx.attrInt("training_mode", 0) != 0)
+    return batchNormTraining(ctx, outs);
+  if (ctx.hasOutput(1))
+    return ctx.unsupported("the training outputs before opset 14");
   if (ctx.opset < 7 && ctx.attrInt("is_test", 0) == 0 && ctx.hasAttr("is_test"))
     return ctx.unsupported("training mode (is_test=0)");
   BatchNormOp::Properties props;
@@ -606,7 +610,197 @@ LogicalResult convertLRN(NodeContext &ctx, Outs &outs) {
   return pushResult(ctx.create<DivOp>({ctx.input(0), *den}), outs);
 }
 
+/// A per-axis quantization parameter (1-D, along `axis` of an input of
+/// rank `rank`) reshaped to broadcast; scalars stay as they are.
+FailureOr<Value> alongAxis(NodeContext &ctx, Value param, int64_t rank) {
+  auto type = cast<RankedTensorType>(param.getType());
+  if (type.getRank() == 0 || rank == 0)
+    return param;
+  auto axis = checkedAxis(ctx, ctx.attrInt("axis", 1), rank);
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> axes;
+  for (int64_t i = 0; i < *axis; ++i)
+    axes.push_back(i);
+  for (int64_t i = *axis + 1; i < rank; ++i)
+    axes.push_back(i);
+  return unsqueeze(ctx, param, axes);
+}
+
+/// saturate(round_half_even(x / scale) + zero_point) in `out` (u8 or i8).
+FailureOr<Value> quantize(NodeContext &ctx, Value x, Value scale, Value zp,
+                          Type out) {
+  Type f32 = getElementTypeOrSelf(x.getType());
+  auto q = ctx.create<DivOp>({x, scale});
+  if (failed(q))
+    return failure();
+  auto r = ctx.create<RoundOp>({*q});
+  if (failed(r))
+    return failure();
+  Value v = *r;
+  if (zp) {
+    auto zpf = castTo(ctx, zp, f32);
+    if (failed(zpf))
+      return failure();
+    auto sum = ctx.create<AddOp>({v, *zpf});
+    if (failed(sum))
+      return failure();
+    v = *sum;
+  }
+  ClipOp::Properties props;
+  bool isUnsigned = out.isUnsignedInteger();
+  props.min = ctx.f64Attr(isUnsigned ? 0 : -128);
+  props.max = ctx.f64Attr(isUnsigned ? 255 : 127);
+  auto clipped = ctx.create<ClipOp>({v}, props);
+  if (failed(clipped))
+    return failure();
+  return castTo(ctx, *clipped, out);
+}
+
+LogicalResult convertQuantizeLinear(NodeContext &ctx, Outs &outs) {
+  int64_t rank = ctx.inputType(0).getRank();
+  auto scale = alongAxis(ctx, ctx.input(1), rank);
+  if (failed(scale))
+    return failure();
+  Value zp;
+  Type out = IntegerType::get(ctx.getContext(), 8, IntegerType::Unsigned);
+  if (ctx.hasInput(2)) {
+    auto z = alongAxis(ctx, ctx.input(2), rank);
+    if (failed(z))
+      return failure();
+    zp = *z;
+    out = getElementTypeOrSelf(zp.getType());
+  }
+  Value x = ctx.input(0);
+  Type scaleElem = getElementTypeOrSelf(scale->getType());
+  auto xf = castTo(ctx, x, scaleElem);
+  if (failed(xf))
+    return failure();
+  return pushResult(quantize(ctx, *xf, *scale, zp, out), outs);
+}
+
+LogicalResult convertDequantizeLinear(NodeContext &ctx, Outs &outs) {
+  int64_t rank = ctx.inputType(0).getRank();
+  auto scale = alongAxis(ctx, ctx.input(1), rank);
+  if (failed(scale))
+    return failure();
+  Type f = getElementTypeOrSelf(scale->getType());
+  auto x = castTo(ctx, ctx.input(0), f);
+  if (failed(x))
+    return failure();
+  Value v = *x;
+  if (ctx.hasInput(2)) {
+    auto z = alongAxis(ctx, ctx.input(2), rank);
+    if (failed(z))
+      return failure();
+    auto zf = castTo(ctx, *z, f);
+    if (failed(zf))
+      return failure();
+    auto d = ctx.create<SubOp>({v, *zf});
+    if (failed(d))
+      return failure();
+    v = *d;
+  }
+  return pushResult(ctx.create<MulOp>({v, *scale}), outs);
+}
+
+/// DynamicQuantizeLinear: u8 quantization over the range [min(x, 0),
+/// max(x, 0)]; outputs y, y_scale and y_zero_point.
+LogicalResult convertDynamicQuantizeLinear(NodeContext &ctx, Outs &outs) {
+  Value x = ctx.input(0);
+  Type f = getElementTypeOrSelf(x.getType());
+  Type u8 = IntegerType::get(ctx.getContext(), 8, IntegerType::Unsigned);
+  ReduceMinOp::Properties all;
+  all.keepdims = ctx.boolAttr(false);
+  ReduceMaxOp::Properties allMax;
+  allMax.keepdims = ctx.boolAttr(false);
+  auto lo = ctx.create<ReduceMinOp>({x}, all);
+  auto hi = ctx.create<ReduceMaxOp>({x}, allMax);
+  if (failed(lo) || failed(hi))
+    return failure();
+  auto lo0 = ctx.create<MinOp>({*lo, ctx.scalar(f, 0)});
+  auto hi0 = ctx.create<MaxOp>({*hi, ctx.scalar(f, 0)});
+  if (failed(lo0) || failed(hi0))
+    return failure();
+  auto range = ctx.create<SubOp>({*hi0, *lo0});
+  if (failed(range))
+    return failure();
+  auto scale = ctx.create<DivOp>({*range, ctx.scalar(f, 255)});
+  if (failed(scale))
+    return failure();
+  auto negLo = ctx.create<NegOp>({*lo0});
+  if (failed(negLo))
+    return failure();
+  auto zp = quantize(ctx, *negLo, *scale, Value(), u8);
+  if (failed(zp))
+    return failure();
+  auto y = quantize(ctx, x, *scale, *zp, u8);
+  if (failed(y))
+    return failure();
+  outs.append({*y, *scale, *zp});
+  return success();
+}
+
+/// BatchNormalization in training mode: normalise with the batch's
+/// statistics; running_mean/var = input * momentum + batch * (1 - momentum).
+LogicalResult batchNormTraining(NodeContext &ctx, Outs &outs) {
+  RankedTensorType x = ctx.inputType(0);
+  int64_t rank = x.getRank();
+  SmallVector<int64_t> axes{0}, chanAxes;
+  for (int64_t i = 2; i < rank; ++i) {
+    axes.push_back(i);
+    chanAxes.push_back(i - 1);
+  }
+  Type f = x.getElementType();
+  double eps = ctx.attrFloat("epsilon", 1e-5);
+  double momentum = ctx.attrFloat("momentum", 0.9);
+  auto m = moments(ctx, ctx.input(0), axes);
+  if (failed(m))
+    return failure();
+  auto shifted = ctx.create<AddOp>({m->variance, ctx.scalar(f, eps)});
+  if (failed(shifted))
+    return failure();
+  auto inv = ctx.create<RsqrtOp>({*shifted});
+  if (failed(inv))
+    return failure();
+  auto n = ctx.create<MulOp>({m->centered, *inv});
+  auto scale = unsqueeze(ctx, ctx.input(1), chanAxes);
+  auto bias = unsqueeze(ctx, ctx.input(2), chanAxes);
+  if (failed(n) || failed(scale) || failed(bias))
+    return failure();
+  auto scaled = ctx.create<MulOp>({*n, *scale});
+  if (failed(scaled))
+    return failure();
+  auto y = ctx.create<AddOp>({*scaled, *bias});
+  if (failed(y))
+    return failure();
+  outs.push_back(*y);
+  // Per-channel statistics: [C].
+  for (auto [stat, running] :
+       {std::pair<Value, Value>{m->mean, ctx.input(3)},
+        std::pair<Value, Value>{m->variance, ctx.input(4)}}) {
+    SqueezeOp::Properties sp;
+    SmallVector<int64_t> all(axes);
+    sp.axes = ctx.i64Array(all);
+    auto flat = ctx.create<SqueezeOp>({stat}, sp);
+    if (failed(flat))
+      return failure();
+    auto a = ctx.create<MulOp>({running, ctx.scalar(f, momentum)});
+    auto b = ctx.create<MulOp>({*flat, ctx.scalar(f, 1 - momentum)});
+    if (failed(a) || failed(b))
+      return failure();
+    auto sum = ctx.create<AddOp>({*a, *b});
+    if (failed(sum))
+      return failure();
+    outs.push_back(*sum);
+  }
+  return success();
+}
+
 const OnnxConverter kConverters[] = {
+    {"QuantizeLinear", convertQuantizeLinear},
+    {"DequantizeLinear", convertDequantizeLinear},
+    {"DynamicQuantizeLinear", convertDynamicQuantizeLinear},
     {"MatMul", convertMatMul},
     {"Gemm", convertGemm},
     {"Conv", convertConv<ConvOp>},

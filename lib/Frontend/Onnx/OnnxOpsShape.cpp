@@ -141,7 +141,17 @@ LogicalResult convertReshape(NodeContext &ctx, Outs &outs) {
     if (llvm::is_contained(*shape, -1))
       return ctx.error() << "allowzero with both 0 and -1 in the shape",
              failure();
-    return pushResult(reshapeTo(ctx, ctx.input(0), *shape), outs);
+    // A literal 0 dim: the result is empty, so it is a constant (kiln's
+    // reshape reads 0 as "copy the input's dim").
+    if (!type.hasStaticShape() || type.getNumElements() != 0)
+      return ctx.error() << "allowzero shape with a 0 entry needs an empty "
+                            "input",
+             failure();
+    HostTensor empty;
+    empty.dtype = getDtypeCode(type.getElementType());
+    empty.shape.assign(shape->begin(), shape->end());
+    outs.push_back(ctx.constant(empty));
+    return success();
   }
   if (type.hasStaticShape()) {
     // Resolve 0 (copy) and -1 here, so the kiln op gets a plain shape.
@@ -723,9 +733,22 @@ LogicalResult convertOneHot(NodeContext &ctx, Outs &outs) {
 /// Dropout in inference: the input, and an all-true mask if asked for.
 LogicalResult convertDropout(NodeContext &ctx, Outs &outs) {
   if (ctx.hasInput(2)) {
-    const HostTensor *training = ctx.constInput(2);
-    if (!training || training->bytes.empty() || training->bytes[0] != 0)
-      return ctx.unsupported("training mode");
+    auto training = ctx.constInts(2);
+    if (failed(training))
+      return failure();
+    // Training with ratio 0 drops nothing: the same as inference.
+    if (!training->empty() && (*training)[0] != 0) {
+      double ratio = 0.5;
+      if (ctx.hasInput(1)) {
+        auto r = ctx.constFloats(1);
+        if (failed(r))
+          return failure();
+        ratio = r->empty() ? 0.5 : (*r)[0];
+      }
+      if (ratio != 0.0)
+        return ctx.unsupported("training mode with a non-zero ratio (random "
+                               "masks)");
+    }
   }
   if (ctx.opset < 7 && ctx.attrInt("is_test", 0) == 0 && ctx.hasAttr("is_test"))
     return ctx.unsupported("training mode (is_test=0)");
@@ -818,7 +841,109 @@ LogicalResult convertTopK(NodeContext &ctx, Outs &outs) {
   return success();
 }
 
+/// Compress with a constant condition: a gather of the selected indices
+/// (along `axis`, or of the flattened input without one).
+LogicalResult convertCompress(NodeContext &ctx, Outs &outs) {
+  auto cond = ctx.constInts(1);
+  if (failed(cond))
+    return failure();
+  Value x = ctx.input(0);
+  RankedTensorType type = ctx.inputType(0);
+  int64_t axis = 0;
+  if (ctx.hasAttr("axis")) {
+    auto a = checkedAxis(ctx, ctx.attrInt("axis", 0), type.getRank());
+    if (failed(a))
+      return failure();
+    axis = *a;
+  } else {
+    if (!type.hasStaticShape())
+      return ctx.unsupported("Compress without axis on symbolic dims");
+    auto flat = reshapeTo(ctx, x, {type.getNumElements()});
+    if (failed(flat))
+      return failure();
+    x = *flat;
+  }
+  int64_t dim = cast<RankedTensorType>(x.getType()).getDimSize(axis);
+  SmallVector<int64_t> picked;
+  for (auto [i, c] : llvm::enumerate(*cond))
+    if (c && (ShapedType::isDynamic(dim) || (int64_t)i < dim))
+      picked.push_back(i);
+  GatherOp::Properties props;
+  props.axis = ctx.i64Attr(axis);
+  return pushResult(
+      ctx.create<GatherOp>(
+          {x, ctx.constant(hostI64(picked, {(int64_t)picked.size()}))}, props),
+      outs);
+}
+
+/// ReverseSequence with constant lengths: a gather_elements along the time
+/// axis with the reversed-prefix index of every batch entry.
+LogicalResult convertReverseSequence(NodeContext &ctx, Outs &outs) {
+  auto lens = ctx.constInts(1);
+  if (failed(lens))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  if (!type.hasStaticShape() || type.getRank() < 2)
+    return ctx.unsupported("ReverseSequence on symbolic dims");
+  int64_t timeAxis = ctx.attrInt("time_axis", 0);
+  int64_t batchAxis = ctx.attrInt("batch_axis", 1);
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t n = type.getNumElements(), rank = type.getRank();
+  SmallVector<int64_t> idx(n), pos(rank, 0);
+  for (int64_t flat = 0; flat < n; ++flat) {
+    int64_t t = pos[timeAxis], len = (*lens)[pos[batchAxis]];
+    idx[flat] = t < len ? len - 1 - t : t;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++pos[d] < shape[d])
+        break;
+      pos[d] = 0;
+    }
+  }
+  GatherElementsOp::Properties props;
+  props.axis = ctx.i64Attr(timeAxis);
+  return pushResult(ctx.create<GatherElementsOp>(
+                        {ctx.input(0), ctx.constant(hostI64(idx, shape))},
+                        props),
+                    outs);
+}
+
+/// Hann, Hamming and Blackman windows of a constant size: constants.
+LogicalResult convertWindow(NodeContext &ctx, Outs &outs) {
+  auto size = ctx.constInts(0);
+  if (failed(size))
+    return failure();
+  int64_t n = (*size)[0];
+  bool periodic = ctx.attrInt("periodic", 1) != 0;
+  Type elem = elementTypeOf(ctx.getContext(),
+                            ctx.attrInt("output_datatype", 1));
+  if (!elem)
+    return ctx.unsupported("output_datatype " +
+                           onnxTypeName(ctx.attrInt("output_datatype", 1)));
+  double denom = periodic ? n : n - 1;
+  HostTensor t;
+  t.dtype = KILN_DTYPE_F64;
+  t.shape = {n};
+  t.bytes.resize(n * 8);
+  StringRef op = ctx.opType();
+  for (int64_t i = 0; i < n; ++i) {
+    double a = 2 * M_PI * i / denom, v;
+    if (op == "HannWindow")
+      v = 0.5 - 0.5 * std::cos(a);
+    else if (op == "HammingWindow")
+      v = 25.0 / 46.0 - (1 - 25.0 / 46.0) * std::cos(a);
+    else
+      v = 0.42 - 0.5 * std::cos(a) + 0.08 * std::cos(2 * a);
+    t.data<double>()[i] = v;
+  }
+  return pushResult(castTo(ctx, ctx.constant(t), elem), outs);
+}
+
 const OnnxConverter kConverters[] = {
+    {"Compress", convertCompress},
+    {"ReverseSequence", convertReverseSequence},
+    {"HannWindow", convertWindow},
+    {"HammingWindow", convertWindow},
+    {"BlackmanWindow", convertWindow},
     {"GatherElements", convertGatherElements},
     {"ScatterElements", convertScatterElements},
     {"Scatter", convertScatterElements, 9, 10},

@@ -361,99 +361,77 @@ const HostTensor *NodeContext::constInput(unsigned i) const {
   return importer.model.constantValue(input(i));
 }
 
-FailureOr<SmallVector<int64_t>> NodeContext::constInts(unsigned i) const {
-  const HostTensor *t = constInput(i);
-  if (!t) {
-    (void)unsupported("input " + Twine(i) + " ('" +
-                      (i < (unsigned)node.input_size() ? node.input(i) : "") +
-                      "') must be a compile-time constant");
-    return failure();
-  }
-  SmallVector<int64_t> out;
-  int64_t n = t->numElements();
+/// The elements of a numeric host tensor converted to `T` (floats to
+/// integers round toward zero; f16 and bf16 through float).
+template <typename T>
+static std::optional<SmallVector<T>> elementsAs(const HostTensor &t) {
+  SmallVector<T> out;
+  int64_t n = t.numElements();
   for (int64_t k = 0; k < n; ++k) {
-    switch (t->dtype) {
+    switch (t.dtype) {
     case KILN_DTYPE_I64:
-      out.push_back(t->data<int64_t>()[k]);
+      out.push_back(static_cast<T>(t.data<int64_t>()[k]));
       break;
     case KILN_DTYPE_I32:
-      out.push_back(t->data<int32_t>()[k]);
+      out.push_back(static_cast<T>(t.data<int32_t>()[k]));
       break;
     case KILN_DTYPE_I16:
-      out.push_back(t->data<int16_t>()[k]);
+      out.push_back(static_cast<T>(t.data<int16_t>()[k]));
       break;
     case KILN_DTYPE_I8:
-      out.push_back(t->data<int8_t>()[k]);
+      out.push_back(static_cast<T>(t.data<int8_t>()[k]));
       break;
     case KILN_DTYPE_U8:
     case KILN_DTYPE_BOOL:
-      out.push_back(t->data<uint8_t>()[k]);
+      out.push_back(static_cast<T>(t.data<uint8_t>()[k]));
       break;
     case KILN_DTYPE_F32:
-      out.push_back(static_cast<int64_t>(t->data<float>()[k]));
+      out.push_back(static_cast<T>(t.data<float>()[k]));
       break;
     case KILN_DTYPE_F64:
-      out.push_back(static_cast<int64_t>(t->data<double>()[k]));
+      out.push_back(static_cast<T>(t.data<double>()[k]));
       break;
+    case KILN_DTYPE_F16:
+    case KILN_DTYPE_BF16: {
+      llvm::APFloat f(t.dtype == KILN_DTYPE_F16 ? llvm::APFloat::IEEEhalf()
+                                                : llvm::APFloat::BFloat(),
+                      llvm::APInt(16, t.data<uint16_t>()[k]));
+      out.push_back(static_cast<T>(f.convertToFloat()));
+      break;
+    }
     default:
-      (void)unsupported("input " + Twine(i) + " must be an integer constant");
-      return failure();
+      return std::nullopt;
     }
   }
   return out;
 }
 
-FailureOr<SmallVector<double>> NodeContext::constFloats(unsigned i) const {
-  const HostTensor *t = constInput(i);
+template <typename T>
+static FailureOr<SmallVector<T>> constElements(const NodeContext &ctx,
+                                               unsigned i) {
+  const HostTensor *t = ctx.constInput(i);
+  const onnx::NodeProto &node = ctx.node;
   if (!t) {
-    (void)unsupported("input " + Twine(i) + " ('" +
-                      (i < (unsigned)node.input_size() ? node.input(i) : "") +
-                      "') must be a compile-time constant");
+    (void)ctx.unsupported(
+        "input " + Twine(i) + " ('" +
+        (i < (unsigned)node.input_size() ? node.input(i) : "") +
+        "') must be a compile-time constant");
     return failure();
   }
-  // Convert through a cast op's kernel would be overkill: read directly.
-  SmallVector<double> out;
-  int64_t n = t->numElements();
-  for (int64_t k = 0; k < n; ++k) {
-    switch (t->dtype) {
-    case KILN_DTYPE_F32:
-      out.push_back(t->data<float>()[k]);
-      break;
-    case KILN_DTYPE_F64:
-      out.push_back(t->data<double>()[k]);
-      break;
-    case KILN_DTYPE_F16: {
-      uint16_t bits = t->data<uint16_t>()[k];
-      out.push_back(llvm::APFloat(llvm::APFloat::IEEEhalf(),
-                                  llvm::APInt(16, bits))
-                        .convertToFloat());
-      break;
-    }
-    case KILN_DTYPE_BF16: {
-      uint32_t bits = uint32_t(t->data<uint16_t>()[k]) << 16;
-      float f;
-      memcpy(&f, &bits, 4);
-      out.push_back(f);
-      break;
-    }
-    case KILN_DTYPE_I64:
-      out.push_back(double(t->data<int64_t>()[k]));
-      break;
-    case KILN_DTYPE_I32:
-      out.push_back(t->data<int32_t>()[k]);
-      break;
-    case KILN_DTYPE_I16:
-      out.push_back(t->data<int16_t>()[k]);
-      break;
-    case KILN_DTYPE_I8:
-      out.push_back(t->data<int8_t>()[k]);
-      break;
-    default:
-      out.push_back(t->data<uint8_t>()[k]);
-      break;
-    }
+  std::optional<SmallVector<T>> values = elementsAs<T>(*t);
+  if (!values) {
+    (void)ctx.unsupported("input " + Twine(i) + " must be a numeric constant");
+    return failure();
   }
-  return out;
+  return *values;
+}
+
+FailureOr<SmallVector<int64_t>> NodeContext::constInts(unsigned i) const {
+  return constElements<int64_t>(*this, i);
+}
+
+FailureOr<SmallVector<double>> NodeContext::constFloats(unsigned i) const {
+  return constElements<double>(*this, i);
 }
 
 const onnx::AttributeProto *NodeContext::attr(StringRef name) const {

@@ -315,7 +315,31 @@ for i, v in enumerate(vals):
     ref = f32(ref + np.float32(v)) if i % 2 == 0 else f32(ref * np.float32(v))
 check("many_constants", model, {"x": x}, {"y": ref}, rtol=1e-5, atol=1e-5)
 
-# --- 5. Errors -----------------------------------------------------------
+# --- 5. Weights in an external data file (as large exports store them) ----
+w = f32(rng.normal(0, 1, (64, 32)))
+g = helper.make_graph(
+    [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "external",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 64])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 32])],
+    [init("w", w)])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+m.ir_version = 7
+ext_dir = os.path.join(WORK, "ext")
+os.makedirs(ext_dir)
+onnx.save(m, os.path.join(ext_dir, "external.onnx"),
+          save_as_external_data=True, all_tensors_to_one_file=True,
+          location="weights.bin", size_threshold=0)
+x = f32(rng.normal(0, 1, (3, 64)))
+check("external_data", os.path.join(ext_dir, "external.onnx"), {"x": x},
+      {"y": f32(x.astype(np.float64) @ w)})
+os.remove(os.path.join(ext_dir, "weights.bin"))
+rc, out = run([KILN, "compile", os.path.join(ext_dir, "external.onnx"),
+               "--emit", "kiln", "-o", os.path.join(WORK, "ext.mlir")])
+if rc != 1 or "cannot read external data file" not in out:
+    failures.append("external data missing: expected exit 1 and 'cannot read "
+                    "external data file', got %d: %s" % (rc, out))
+
+# --- 6. Errors -----------------------------------------------------------
 # Unsupported ops and attribute values: all reported at once, each naming
 # the node and its op type; exit status 1.
 nodes = [

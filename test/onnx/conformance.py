@@ -84,6 +84,13 @@ KNOWN_ISSUES = {
               "node/test_castlike_FLOAT_to_BFLOAT16",
               "node/test_castlike_FLOAT_to_BFLOAT16_expanded")
 }
+KNOWN_ISSUES.update({
+    c: ["ONNX 1.12's reference computes align_corners with the unrounded "
+        "output length (scale * length) where the operator's specification, "
+        "which Kiln follows, uses the output size"]
+    for c in ("node/test_resize_downsample_scales_cubic_align_corners",
+              "node/test_resize_downsample_scales_linear_align_corners")
+})
 
 
 def list_cases(data_dir):

@@ -255,7 +255,10 @@ Value ModelImporter::buildConstant(OpBuilder &b, Location loc,
   ElementsAttr attr = constantAttr(t);
   auto op = ConstantOp::create(b, loc, cast<RankedTensorType>(attr.getType()),
                                attr);
-  constants[op.getResult()] = std::make_shared<HostTensor>(t);
+  // Small constants (shapes, axes) are read back often; large ones (weights)
+  // are read from their attribute only if a fold needs them.
+  if (t.numElements() <= 4096)
+    constants[op.getResult()] = std::make_shared<HostTensor>(t);
   return op.getResult();
 }
 

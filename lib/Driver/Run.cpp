@@ -14,6 +14,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <map>
 
@@ -192,6 +194,155 @@ LogicalResult checkInputs(func::FuncOp graph, ArrayRef<kiln_npy *> inputs) {
   return success();
 }
 
+/// The node name an op carries in its location (a JSON node's "name", an
+/// ONNX node's name), or the empty string.
+std::string nodeName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations()) {
+      std::string name = nodeName(inner);
+      if (!name.empty())
+        return name;
+    }
+  if (auto callSite = dyn_cast<CallSiteLoc>(loc))
+    return nodeName(callSite.getCallee());
+  return "";
+}
+
+/// The value summary of one result, as `--trace` prints it and
+/// `--check-numerics` tests it.
+struct ValueSummary {
+  int64_t count = 0;   // elements
+  int64_t ordered = 0; // elements that are not NaN (min/max/mean over these)
+  double min = 0, max = 0, sum = 0;
+  int64_t nan = 0, inf = 0, trues = 0;
+};
+
+float halfToFloat(uint16_t bits, bool bfloat) {
+  if (bfloat) {
+    uint32_t wide = uint32_t(bits) << 16;
+    float f;
+    std::memcpy(&f, &wide, sizeof(f));
+    return f;
+  }
+  APFloat value(APFloat::IEEEhalf(), APInt(16, bits));
+  return value.convertToFloat();
+}
+
+bool isFloatDtype(int32_t dtype) {
+  return dtype == KILN_DTYPE_F16 || dtype == KILN_DTYPE_BF16 ||
+         dtype == KILN_DTYPE_F32 || dtype == KILN_DTYPE_F64;
+}
+
+ValueSummary summarize(const HostTensor &t) {
+  ValueSummary s;
+  s.count = t.numElements();
+  auto add = [&](double v) {
+    if (std::isnan(v)) {
+      ++s.nan;
+      return;
+    }
+    if (std::isinf(v))
+      ++s.inf;
+    if (s.ordered == 0 || v < s.min)
+      s.min = v;
+    if (s.ordered == 0 || v > s.max)
+      s.max = v;
+    s.sum += v;
+    ++s.ordered;
+  };
+  for (int64_t i = 0; i < s.count; ++i) {
+    switch (t.dtype) {
+    case KILN_DTYPE_F16:
+      add(halfToFloat(t.data<uint16_t>()[i], false));
+      break;
+    case KILN_DTYPE_BF16:
+      add(halfToFloat(t.data<uint16_t>()[i], true));
+      break;
+    case KILN_DTYPE_F32: add(t.data<float>()[i]); break;
+    case KILN_DTYPE_F64: add(t.data<double>()[i]); break;
+    case KILN_DTYPE_I8: add(t.data<int8_t>()[i]); break;
+    case KILN_DTYPE_I16: add(t.data<int16_t>()[i]); break;
+    case KILN_DTYPE_I32: add(t.data<int32_t>()[i]); break;
+    case KILN_DTYPE_I64: add(double(t.data<int64_t>()[i])); break;
+    case KILN_DTYPE_U8: add(t.data<uint8_t>()[i]); break;
+    case KILN_DTYPE_BOOL: s.trues += t.data<uint8_t>()[i] != 0; break;
+    default: break;
+    }
+  }
+  return s;
+}
+
+std::string formatNumber(double v) {
+  if (std::isnan(v))
+    return "nan";
+  if (std::isinf(v))
+    return v > 0 ? "inf" : "-inf";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.6g", v);
+  return buf;
+}
+
+/// What an op is called in messages: `node 'NAME' kiln.op`, or just the op
+/// name when its location carries no node name; `#I` names one result of
+/// several.
+std::string describeOp(Operation *op, unsigned result) {
+  std::string name = nodeName(op->getLoc());
+  std::string s = name.empty() ? "" : "node '" + name + "' ";
+  s += op->getName().getStringRef().str();
+  if (op->getNumResults() > 1)
+    s += " #" + std::to_string(result);
+  return s;
+}
+
+/// One `--trace` line (the format is documented in docs/runtime.md).
+void printTraceLine(llvm::raw_ostream &os, Operation *op, unsigned result,
+                    const HostTensor &t) {
+  os << describeOp(op, result) << " " << getDtypeName(t.dtype) << " [";
+  for (size_t i = 0; i < t.shape.size(); ++i)
+    os << (i ? ", " : "") << t.shape[i];
+  os << "]:";
+  ValueSummary s = summarize(t);
+  if (t.dtype == KILN_DTYPE_BOOL) {
+    os << " true=" << s.trues << "\n";
+    return;
+  }
+  if (s.ordered == 0)
+    os << " min=- max=- mean=-";
+  else
+    os << " min=" << formatNumber(s.min) << " max=" << formatNumber(s.max)
+       << " mean=" << formatNumber(s.sum / double(s.ordered));
+  if (isFloatDtype(t.dtype))
+    os << " nan=" << s.nan << " inf=" << s.inf;
+  os << "\n";
+}
+
+/// `--check-numerics`: fails, after printing an error, on the first floating
+/// result with a NaN or Inf. Constants are data, like the graph's inputs,
+/// and are not checked.
+LogicalResult checkNumerics(Operation *op, ArrayRef<HostTensor> results) {
+  if (isa<ConstantOp>(op))
+    return success();
+  for (auto [i, t] : llvm::enumerate(results)) {
+    if (!isFloatDtype(t.dtype))
+      continue;
+    ValueSummary s = summarize(t);
+    if (s.nan == 0 && s.inf == 0)
+      continue;
+    std::string what = op->getNumResults() > 1
+                           ? "result #" + std::to_string(i)
+                           : std::string("its result");
+    llvm::outs().flush(); // the trace up to this op comes first
+    return fail("--check-numerics: " + describeOp(op, i) + ": " + what +
+                " (" + getDtypeName(t.dtype) + ") has " + Twine(s.nan) +
+                " NaN and " + Twine(s.inf) + " Inf of " + Twine(s.count) +
+                " values"),
+           failure();
+  }
+  return success();
+}
+
 int runEager(const RunOptions &options, InputFiles &files) {
   Session session;
   OwningOpRef<ModuleOp> module;
@@ -235,7 +386,17 @@ int runEager(const RunOptions &options, InputFiles &files) {
     t.bytes.assign(bytes, bytes + npy->nbytes);
     inputs.push_back(std::move(t));
   }
-  FailureOr<SmallVector<HostTensor>> results = interpretGraph(*graph, inputs);
+  InterpreterOptions interpreterOptions;
+  if (options.trace)
+    interpreterOptions.onOpEvaluated = [](Operation *op,
+                                          ArrayRef<HostTensor> results) {
+      for (auto [i, t] : llvm::enumerate(results))
+        printTraceLine(llvm::outs(), op, i, t);
+    };
+  if (options.checkNumerics)
+    interpreterOptions.checkOp = checkNumerics;
+  FailureOr<SmallVector<HostTensor>> results =
+      interpretGraph(*graph, inputs, interpreterOptions);
   if (failed(results))
     return 1;
   for (auto [i, t] : llvm::enumerate(*results)) {
@@ -256,6 +417,9 @@ bool isGraphFile(StringRef path) {
 } // namespace
 
 int mlir::kiln::runCommand(const RunOptions &options) {
+  if (!options.eager && (options.trace || options.checkNumerics))
+    return fail(std::string(options.trace ? "--trace" : "--check-numerics") +
+                " needs --eager (it is not supported for compiled runs yet)");
   // Like `mkdir -p`: a fresh output directory is the common case.
   if (std::error_code ec =
           llvm::sys::fs::create_directories(options.outputDir))

@@ -397,6 +397,8 @@ BlockEvaluator::run(Block &block, ArrayRef<const HostTensor *> args) {
       return failure();
     if (options.onOpEvaluated)
       options.onOpEvaluated(&op, *results);
+    if (options.checkOp && failed(options.checkOp(&op, *results)))
+      return failure();
 
     for (auto [v, t] : llvm::zip(op.getResults(), *results)) {
       if (v.use_empty())

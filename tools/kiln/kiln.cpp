@@ -56,6 +56,11 @@ int main(int argc, char **argv) {
                  "(as kiln compile --bind; repeatable)");
   rc->add_flag("--eager", run.eager,
                "Interpret the graph op by op with the reference kernels");
+  rc->add_flag("--trace", run.trace,
+               "With --eager: print each op's result summary (stdout)");
+  rc->add_flag("--check-numerics", run.checkNumerics,
+               "With --eager: stop at the first op whose result has a NaN "
+               "or Inf");
 
   std::string inspectPath;
   CLI::App *ic = app.add_subcommand(

@@ -32,6 +32,8 @@ struct RunOptions {
   bool eager = false;
   std::vector<std::string> shapes; // --shape, for a graph that is compiled
   std::vector<std::string> binds;  // --bind, for a graph (compiled or eager)
+  bool trace = false;         // --trace: one summary line per op (--eager)
+  bool checkNumerics = false; // --check-numerics: stop at a NaN/Inf (--eager)
 };
 
 /// `--shape NAME=D0,D1,...`: makes the named inputs' dimensions static (and

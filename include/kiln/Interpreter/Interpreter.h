@@ -51,6 +51,10 @@ DenseElementsAttr toElementsAttr(const HostTensor &tensor,
 struct InterpreterOptions {
   /// Called after each op with the op and its results (for tracing).
   std::function<void(Operation *, ArrayRef<HostTensor>)> onOpEvaluated;
+  /// Called after onOpEvaluated; a failure stops the evaluation at that op
+  /// and interpretGraph fails (the callback reports why), as
+  /// `kiln run --eager --check-numerics` does at the first NaN or Inf.
+  std::function<LogicalResult(Operation *, ArrayRef<HostTensor>)> checkOp;
 };
 
 /// Evaluates one kiln op on its operand values. Emits an error on the op and

@@ -17,7 +17,11 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 
+#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Object/ArchiveWriter.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -422,33 +426,141 @@ public:
 private:
   LogicalResult runPasses(ModuleOp module,
                           function_ref<void(OpPassManager &)> build);
+  LogicalResult checkPassNames();
   LogicalResult writeText(StringRef path, function_ref<void(raw_ostream &)> fn);
   LogicalResult emitBinary(ModuleOp module, const GraphSignature &sig);
+  LogicalResult dumpLLVM(llvm::Module &module, const CpuTargetOptions &target);
+  std::string dumpPath(StringRef name);
   std::string outputPath(StringRef extension) const;
 
   const CompileOptions &options;
   Session session;
+  unsigned dumpCount = 0; // files written to --dump-dir so far
+  friend class IRPrinter;
+};
+
+/// --print-ir-before[-all], --print-ir-after[-all] (stderr) and --dump-dir
+/// (a file per pass run). The IR is printed at module scope: a pass nested on
+/// a func.func shows the whole module, after a header naming the pass and the
+/// function (MLIR's `IR Dump After ...` line).
+class IRPrinter : public PassManager::IRPrinterConfig {
+public:
+  explicit IRPrinter(Compilation &c)
+      : IRPrinterConfig(/*printModuleScope=*/true), c(c) {}
+
+  void printBeforeIfEnabled(Pass *pass, Operation *,
+                            PrintCallbackFn print) override {
+    if (c.options.printIrBeforeAll ||
+        llvm::is_contained(c.options.printIrBefore, pass->getArgument()))
+      print(llvm::errs());
+  }
+
+  void printAfterIfEnabled(Pass *pass, Operation *,
+                           PrintCallbackFn print) override {
+    if (c.options.printIrAfterAll ||
+        llvm::is_contained(c.options.printIrAfter, pass->getArgument()))
+      print(llvm::errs());
+    if (c.options.dumpDir.empty())
+      return;
+    StringRef name = pass->getArgument();
+    std::string path =
+        c.dumpPath((name.empty() ? pass->getName() : name).str() + ".mlir");
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
+    if (!ec)
+      print(os);
+    else
+      llvm::errs() << "warning: cannot write " << path << ": " << ec.message()
+                   << "\n";
+  }
+
+private:
+  Compilation &c;
 };
 
 } // namespace
+
+std::string Compilation::dumpPath(StringRef name) {
+  SmallString<128> path(options.dumpDir);
+  llvm::sys::path::append(path, llvm::formatv("{0:D3}-{1}", ++dumpCount, name)
+                                    .str());
+  return std::string(path);
+}
+
+/// The pass arguments of a pipeline, read from its textual form
+/// (`anchor(pass{options},anchor(pass))`).
+static void collectPassArguments(OpPassManager &pm,
+                                 llvm::StringSet<> &arguments) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  pm.printAsTextualPipeline(os);
+  std::string word;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    char ch = i < text.size() ? text[i] : ',';
+    if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.') {
+      word += ch;
+      continue;
+    }
+    if (ch == '{') { // pass options, possibly nested or quoted
+      for (int depth = 0; i < text.size(); ++i) {
+        if (text[i] == '"') {
+          size_t end = text.find('"', i + 1);
+          i = end == std::string::npos ? text.size() - 1 : end;
+        } else if (text[i] == '{') {
+          ++depth;
+        } else if (text[i] == '}' && --depth == 0) {
+          break;
+        }
+      }
+    }
+    if (!word.empty() && ch != '(') // an anchor op name precedes '('
+      arguments.insert(word);
+    word.clear();
+  }
+}
+
+/// --print-ir-before/--print-ir-after name passes of the compilation's
+/// pipelines (any --emit).
+LogicalResult Compilation::checkPassNames() {
+  if (options.printIrBefore.empty() && options.printIrAfter.empty())
+    return success();
+  llvm::StringSet<> known;
+  CpuPipelineOptions pipelineOpts;
+  for (auto build : {buildKilnGraphPipeline, buildKilnToLinalgPipeline,
+                     buildLinalgToLLVMPipeline}) {
+    PassManager pm(&session.context());
+    build(pm, pipelineOpts);
+    collectPassArguments(pm, known);
+  }
+  for (auto [flag, names] :
+       {std::make_pair("--print-ir-before", &options.printIrBefore),
+        std::make_pair("--print-ir-after", &options.printIrAfter)})
+    for (const std::string &name : *names)
+      if (!known.contains(name)) {
+        llvm::errs() << "error: " << flag << " " << name
+                     << ": no pass of that name in the compilation's "
+                        "pipelines\n";
+        return failure();
+      }
+  return success();
+}
 
 LogicalResult
 Compilation::runPasses(ModuleOp module,
                        function_ref<void(OpPassManager &)> build) {
   PassManager pm(&session.context());
   build(pm);
-  if (options.printIrAfterAll || !options.printIrAfter.empty()) {
+  if (options.printIrAfterAll || !options.printIrAfter.empty() ||
+      options.printIrBeforeAll || !options.printIrBefore.empty() ||
+      !options.dumpDir.empty()) {
+    // Printing at module scope needs the passes to run one at a time.
     session.context().disableMultithreading();
-    auto after = [this](Pass *pass, Operation *) {
-      return options.printIrAfterAll ||
-             llvm::is_contained(options.printIrAfter, pass->getArgument());
-    };
-    pm.enableIRPrinting([](Pass *, Operation *) { return false; }, after,
-                        /*printModuleScope=*/true,
-                        /*printAfterOnlyOnChange=*/false);
+    pm.enableIRPrinting(std::make_unique<IRPrinter>(*this));
   }
   if (options.timing)
     pm.enableTiming();
+  if (options.statistics)
+    pm.enableStatistics();
   return pm.run(module);
 }
 
@@ -517,6 +629,8 @@ LogicalResult Compilation::emitBinary(ModuleOp module,
       translateGraphToLLVMIR(module, sig, target, llvmContext);
   if (!llvmModule)
     return failure();
+  if (!options.dumpDir.empty() && failed(dumpLLVM(*llvmModule, target)))
+    return failure();
   if (options.emit == EmitKind::LLVM)
     return writeText(options.output,
                      [&](raw_ostream &os) { llvmModule->print(os, nullptr); });
@@ -571,7 +685,39 @@ LogicalResult Compilation::emitBinary(ModuleOp module,
   return writeText(header, [&](raw_ostream &os) { os << emitCHeader(sig); });
 }
 
+/// --dump-dir: the final LLVM IR and its assembly (code generation runs on a
+/// copy, so the artifact is made from the module as it was).
+LogicalResult Compilation::dumpLLVM(llvm::Module &module,
+                                    const CpuTargetOptions &target) {
+  if (failed(writeText(dumpPath("llvm.ll"), [&](raw_ostream &os) {
+        module.print(os, nullptr);
+      })))
+    return failure();
+  std::unique_ptr<llvm::Module> copy = llvm::CloneModule(module);
+  SmallString<0> text;
+  llvm::raw_svector_ostream os(text);
+  std::string error;
+  if (failed(emitMachineCode(*copy, target, CpuFileType::Assembly, os,
+                             error))) {
+    llvm::errs() << "error: " << error << "\n";
+    return failure();
+  }
+  return writeText(dumpPath("asm.s"), [&](raw_ostream &out) { out << text; });
+}
+
 int Compilation::run() {
+  if (failed(checkPassNames()))
+    return 1;
+  if (!options.dumpDir.empty()) {
+    std::error_code ec = llvm::sys::fs::create_directories(options.dumpDir);
+    if (!ec && !llvm::sys::fs::is_directory(options.dumpDir))
+      ec = std::make_error_code(std::errc::not_a_directory);
+    if (ec) {
+      llvm::errs() << "error: --dump-dir " << options.dumpDir << ": "
+                   << ec.message() << "\n";
+      return 1;
+    }
+  }
   OwningOpRef<ModuleOp> module =
       session.loadGraph(options.input, options.shapes, options.binds);
   if (!module)

@@ -35,7 +35,16 @@ int main(int argc, char **argv) {
                "Print the IR after every pass (stderr)");
   cc->add_option("--print-ir-after", compile.printIrAfter,
                  "Print the IR after the named pass (stderr)");
+  cc->add_flag("--print-ir-before-all", compile.printIrBeforeAll,
+               "Print the IR before every pass (stderr)");
+  cc->add_option("--print-ir-before", compile.printIrBefore,
+                 "Print the IR before the named pass (stderr)");
+  cc->add_option("--dump-dir", compile.dumpDir,
+                 "Write DIR/NNN-PASS.mlir after every pass, then the final "
+                 "NNN-llvm.ll and NNN-asm.s");
   cc->add_flag("--timing", compile.timing, "Print a per-pass time table");
+  cc->add_flag("--statistics", compile.statistics,
+               "Print the passes' statistics (stderr)");
   cc->add_option("--shape", compile.shapes,
                  "NAME=D0,D1,...: pin an input's dimensions (repeatable)");
   cc->add_option("--bind", compile.binds,

@@ -20,6 +20,12 @@ struct CompileOptions {
   CpuTargetOptions target;
   bool printIrAfterAll = false;
   std::vector<std::string> printIrAfter; // pass arguments
+  bool printIrBeforeAll = false;
+  std::vector<std::string> printIrBefore; // pass arguments
+  /// Non-empty: DIR/NNN-PASS.mlir after every pass run, then NNN-llvm.ll and
+  /// NNN-asm.s (--dump-dir).
+  std::string dumpDir;
+  bool statistics = false;
   bool timing = false;
   std::vector<std::string> shapes; // NAME=D0,D1,... (--shape)
   std::vector<std::string> binds;  // NAME=FILE.npy (--bind)

@@ -422,6 +422,8 @@ class Compilation {
 public:
   explicit Compilation(const CompileOptions &options) : options(options) {}
   int run();
+  /// The steps of run() after loading: compiles `module` (in any context).
+  int compile(ModuleOp module);
 
 private:
   LogicalResult runPasses(ModuleOp module,
@@ -548,13 +550,13 @@ LogicalResult Compilation::checkPassNames() {
 LogicalResult
 Compilation::runPasses(ModuleOp module,
                        function_ref<void(OpPassManager &)> build) {
-  PassManager pm(&session.context());
+  PassManager pm(module->getContext());
   build(pm);
   if (options.printIrAfterAll || !options.printIrAfter.empty() ||
       options.printIrBeforeAll || !options.printIrBefore.empty() ||
       !options.dumpDir.empty()) {
     // Printing at module scope needs the passes to run one at a time.
-    session.context().disableMultithreading();
+    module->getContext()->disableMultithreading();
     pm.enableIRPrinting(std::make_unique<IRPrinter>(*this));
   }
   if (options.timing)
@@ -725,16 +727,20 @@ int Compilation::run() {
   FailureOr<func::FuncOp> graph = findGraph(*module);
   if (failed(graph) || failed(applyShapePins(*graph, options.shapes)))
     return 1;
+  return compile(*module);
+}
+
+int Compilation::compile(ModuleOp module) {
   CpuPipelineOptions pipelineOpts;
-  if (failed(runPasses(*module, [&](OpPassManager &pm) {
+  if (failed(runPasses(module, [&](OpPassManager &pm) {
         buildKilnGraphPipeline(pm, pipelineOpts);
       })))
     return 1;
-  auto print = [&](raw_ostream &os) { module->print(os); };
+  auto print = [&](raw_ostream &os) { module.print(os); };
   if (options.emit == EmitKind::Kiln)
     return failed(writeText(options.output, print));
 
-  FailureOr<GraphSignature> sig = extractSignature(*findGraph(*module));
+  FailureOr<GraphSignature> sig = extractSignature(*findGraph(module));
   if (failed(sig))
     return 1;
   if (options.emit == EmitKind::Header)
@@ -742,18 +748,18 @@ int Compilation::run() {
       os << emitCHeader(*sig);
     }));
 
-  if (failed(runPasses(*module, [&](OpPassManager &pm) {
+  if (failed(runPasses(module, [&](OpPassManager &pm) {
         buildKilnToLinalgPipeline(pm, pipelineOpts);
       })))
     return 1;
   if (options.emit == EmitKind::Linalg)
     return failed(writeText(options.output, print));
 
-  if (failed(runPasses(*module, [&](OpPassManager &pm) {
+  if (failed(runPasses(module, [&](OpPassManager &pm) {
         buildLinalgToLLVMPipeline(pm, pipelineOpts);
       })))
     return 1;
-  return failed(emitBinary(*module, *sig));
+  return failed(emitBinary(module, *sig));
 }
 
 int mlir::kiln::compileCommand(const CompileOptions &options) {
@@ -771,4 +777,12 @@ int mlir::kiln::compileToSharedObject(const std::string &input,
   options.output = output;
   options.emit = EmitKind::Shared;
   return compileCommand(options);
+}
+
+int mlir::kiln::compileModuleToSharedObject(ModuleOp module,
+                                            const std::string &output) {
+  CompileOptions options;
+  options.output = output;
+  options.emit = EmitKind::Shared;
+  return Compilation(options).compile(module);
 }

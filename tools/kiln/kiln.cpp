@@ -71,6 +71,25 @@ int main(int argc, char **argv) {
                "With --eager: stop at the first op whose result has a NaN "
                "or Inf");
 
+  CompareOptions compare;
+  CLI::App *mc = app.add_subcommand(
+      "compare", "Run a graph compiled and eagerly; name the first node whose "
+                 "values differ beyond tolerance (exit 1)");
+  mc->add_option("GRAPH", compare.graph, "Graph file (.json, .mlir, .onnx)")
+      ->required();
+  mc->add_option("--input", compare.inputs, "NAME=FILE.npy (repeatable)");
+  mc->add_option("--rtol", compare.rtol,
+                 "Relative tolerance for floating values (default 1e-4)")
+      ->check(CLI::NonNegativeNumber);
+  mc->add_option("--atol", compare.atol,
+                 "Absolute tolerance for floating values (default 1e-5)")
+      ->check(CLI::NonNegativeNumber);
+  mc->add_option("--shape", compare.shapes,
+                 "NAME=D0,D1,...: pin an input's dimensions (repeatable)");
+  mc->add_option("--bind", compare.binds,
+                 "NAME=FILE.npy: make an input of the graph a constant "
+                 "(as kiln compile --bind; repeatable)");
+
   std::string inspectPath;
   CLI::App *ic = app.add_subcommand(
       "inspect", "Show a graph's or artifact's inputs, outputs and nodes");
@@ -99,5 +118,7 @@ int main(int argc, char **argv) {
   }
   if (*ic)
     return inspectCommand(inspectPath);
+  if (*mc)
+    return compareCommand(compare);
   return runCommand(run);
 }

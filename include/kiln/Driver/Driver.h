@@ -5,6 +5,7 @@
 #include "kiln/Target/CPU.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 
 #include <string>
 #include <vector>
@@ -42,6 +43,15 @@ struct RunOptions {
   bool checkNumerics = false; // --check-numerics: stop at a NaN/Inf (--eager)
 };
 
+struct CompareOptions {
+  std::string graph;
+  std::vector<std::string> inputs; // NAME=FILE.npy
+  std::vector<std::string> shapes; // --shape
+  std::vector<std::string> binds;  // --bind
+  double rtol = 1e-4;              // floating results; integers and bools
+  double atol = 1e-5;              // compare exactly
+};
+
 /// `--shape NAME=D0,D1,...`: makes the named inputs' dimensions static (and
 /// every input dimension that shares a pinned symbol), then re-infers the
 /// result types of the graph's ops and the function type. Prints an error
@@ -57,6 +67,11 @@ int compileCommand(const CompileOptions &options);
 /// `kiln run`: compiled (through the runtime) or eager (interpreter).
 int runCommand(const RunOptions &options);
 
+/// `kiln compare`: runs a graph compiled and eagerly on the same inputs and
+/// names the first op whose results differ beyond tolerance (exit 1), or
+/// prints a summary (exit 0).
+int compareCommand(const CompareOptions &options);
+
 /// `kiln inspect`: the signature of a graph or artifact, and a graph's ops.
 int inspectCommand(const std::string &path);
 
@@ -65,6 +80,11 @@ int inspectCommand(const std::string &path);
 int compileToSharedObject(const std::string &input, const std::string &output,
                           const std::vector<std::string> &shapes = {},
                           const std::vector<std::string> &binds = {});
+
+/// Compiles an already loaded graph module (kiln ops, shapes pinned) to a
+/// shared object at `output`, as compileToSharedObject does after loading.
+/// The module is lowered in place.
+int compileModuleToSharedObject(ModuleOp module, const std::string &output);
 
 } // namespace mlir::kiln
 

@@ -153,6 +153,22 @@ DenseElementsAttr mlir::kiln::toElementsAttr(const HostTensor &tensor,
                      tensor.bytes.size()));
 }
 
+ElementsAttr mlir::kiln::toConstantAttr(const HostTensor &tensor,
+                                       RankedTensorType type,
+                                       StringRef blobName,
+                                       int64_t inlineLimit) {
+  DenseElementsAttr dense = toElementsAttr(tensor, type);
+  if (!dense || tensor.numElements() <= inlineLimit ||
+      tensor.dtype == KILN_DTYPE_BOOL)
+    return dense;
+  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      ArrayRef<char>(reinterpret_cast<const char *>(tensor.bytes.data()),
+                     tensor.bytes.size()),
+      alignof(uint64_t));
+  return DenseResourceElementsAttr::get(cast<ShapedType>(dense.getType()),
+                                        blobName, std::move(blob));
+}
+
 //===----------------------------------------------------------------------===//
 // evaluateOp
 //===----------------------------------------------------------------------===//

@@ -20,6 +20,7 @@ void mlir::kiln::buildKilnGraphPipeline(OpPassManager &pm,
                                         const CpuPipelineOptions &opts) {
   pm.addNestedPass<func::FuncOp>(createKilnInferSymbolicDims());
   if (opts.optimize) {
+    pm.addNestedPass<func::FuncOp>(createKilnFoldConstants());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }

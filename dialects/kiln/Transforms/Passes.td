@@ -34,6 +34,41 @@ def KilnInferSymbolicDims : Pass<"kiln-infer-symbolic-dims", "func::FuncOp"> {
   let dependentDialects = [];
 }
 
+def KilnFoldConstants : Pass<"kiln-fold-constants", "func::FuncOp"> {
+  let summary = "Computes constant subgraphs at compile time";
+  let description = [{
+    Every kiln op whose operands are all constants is evaluated with the
+    interpreter's reference kernels (the kernels eager mode runs, so folded
+    and eager results agree by construction) and replaced by a
+    `kiln.constant`, in program order, so whole constant subgraphs collapse.
+    Ops with regions (`if`, `while`) are left as they are, and so is any op
+    whose results hold more than `max-elements` elements in all (a folded
+    result is stored in the artifact; a large broadcast is better computed).
+    Results above 256 elements are `dense_resource` blobs. Constants left
+    unused are removed by the canonicalizer that follows.
+
+    Before:
+
+    ```mlir
+    %c = kiln.constant dense<[1.0, 4.0]> : tensor<2xf32>
+    %s = kiln.sqrt %c : (tensor<2xf32>) -> tensor<2xf32>
+    %y = kiln.mul %x, %s : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+    ```
+
+    After:
+
+    ```mlir
+    %s = kiln.constant dense<[1.0, 2.0]> : tensor<2xf32>
+    %y = kiln.mul %x, %s : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+    ```
+  }];
+  let options = [
+    Option<"maxElements", "max-elements", "int64_t", /*default=*/"1 << 22",
+           "Largest result (elements, all results of an op together) that is "
+           "folded">,
+  ];
+}
+
 def KilnResultsToDestinations
     : Pass<"kiln-results-to-destinations", "func::FuncOp"> {
   let summary = "Makes graph outputs caller-provided buffers";

@@ -47,6 +47,12 @@ size_t elementSize(int32_t dtype);
 HostTensor toHostTensor(ElementsAttr attr);
 DenseElementsAttr toElementsAttr(const HostTensor &tensor,
                                  RankedTensorType type);
+/// As toElementsAttr, for a kiln.constant's value: tensors of more than
+/// `inlineLimit` elements (bool excepted) become `dense_resource` blobs named
+/// `blobName`, which are copied once and print as hex instead of one literal
+/// per element.
+ElementsAttr toConstantAttr(const HostTensor &tensor, RankedTensorType type,
+                            StringRef blobName, int64_t inlineLimit = 256);
 
 struct InterpreterOptions {
   /// Called after each op with the op and its results (for tracing).

@@ -205,21 +205,9 @@ ModelImporter::readTensor(const onnx::TensorProto &proto, Location loc,
   return t;
 }
 
-/// Constants up to this many elements are stored inline (dense); larger ones
-/// as dense_resource blobs, which print as hex and are not parsed element by
-/// element.
-static constexpr int64_t kInlineConstantLimit = 256;
-
 ElementsAttr ModelImporter::constantAttr(const HostTensor &t) {
-  Type elem = dtypeElementType(t.dtype);
-  auto type = RankedTensorType::get(t.shape, elem);
-  if (t.numElements() <= kInlineConstantLimit || elem.isInteger(1))
-    return toElementsAttr(t, type);
-  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-      ArrayRef<char>(reinterpret_cast<const char *>(t.bytes.data()),
-                     t.bytes.size()),
-      alignof(uint64_t));
-  return DenseResourceElementsAttr::get(type, "onnx_const", std::move(blob));
+  auto type = RankedTensorType::get(t.shape, dtypeElementType(t.dtype));
+  return toConstantAttr(t, type, "onnx_const");
 }
 
 Type ModelImporter::dtypeElementType(int32_t dtype) {

@@ -7,6 +7,8 @@
 // differ beyond tolerance is reported.
 //
 //===----------------------------------------------------------------------===//
+#include "Inputs.h"
+
 #include "kiln/Driver/Driver.h"
 #include "kiln/Driver/Session.h"
 #include "kiln/Interpreter/Interpreter.h"
@@ -26,7 +28,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <map>
 #include <optional>
 
 using namespace mlir;
@@ -36,35 +37,7 @@ namespace {
 
 constexpr StringLiteral kCompareIndexAttr = "kiln.compare_index";
 
-int fail(const Twine &message) {
-  llvm::errs() << "kiln compare: error: " << message << "\n";
-  return 1;
-}
-
-struct InputFiles {
-  std::map<std::string, kiln_npy> arrays;
-  ~InputFiles() {
-    for (auto &[name, npy] : arrays)
-      kiln_npy_free(&npy);
-  }
-};
-
-LogicalResult readInputs(ArrayRef<std::string> specs, InputFiles &files) {
-  for (const std::string &spec : specs) {
-    size_t eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-      return fail("--input '" + spec + "' is not NAME=FILE.npy"), failure();
-    std::string name = spec.substr(0, eq), path = spec.substr(eq + 1);
-    if (files.arrays.count(name))
-      return fail("input '" + name + "' is given twice"), failure();
-    kiln_npy npy;
-    std::memset(&npy, 0, sizeof(npy));
-    if (kiln_npy_read(path.c_str(), &npy) != KILN_OK)
-      return fail("input '" + name + "': " + kiln_last_error()), failure();
-    files.arrays[name] = npy;
-  }
-  return success();
-}
+int fail(const Twine &message) { return commandError("compare", message); }
 
 std::string nodeName(Location loc) {
   if (auto name = dyn_cast<NameLoc>(loc))
@@ -303,7 +276,7 @@ int mlir::kiln::compareCommand(const CompareOptions &options) {
     return fail("expected a graph (.json, .mlir or .onnx), not '" +
                 options.graph + "'");
   InputFiles files;
-  if (failed(readInputs(options.inputs, files)))
+  if (failed(readInputs("compare", options.inputs, files)))
     return 1;
 
   // Every input's shape is pinned to its file's: each op's result then has a
@@ -314,10 +287,7 @@ int mlir::kiln::compareCommand(const CompareOptions &options) {
           return StringRef(s).starts_with(name + "=");
         }))
       continue;
-    std::string pin = name + "=";
-    for (int32_t i = 0; i < npy.rank; ++i)
-      pin += (i ? "," : "") + std::to_string(npy.shape[i]);
-    shapes.push_back(pin);
+    shapes.push_back(shapePinOf(name, npy));
   }
 
   Session session;
@@ -330,25 +300,10 @@ int mlir::kiln::compareCommand(const CompareOptions &options) {
     return 1;
 
   // The given inputs must be exactly the graph's.
-  std::vector<std::string> names;
-  std::string known;
-  for (unsigned i = 0; i < graph->getNumArguments(); ++i) {
-    auto name = graph->getArgAttrOfType<StringAttr>(i, kNameAttr);
-    names.push_back(name ? name.str() : "arg" + std::to_string(i));
-    known += (i ? ", " : "") + names.back();
-  }
-  for (auto &[name, npy] : files.arrays)
-    if (!llvm::is_contained(names, name))
-      return fail("unknown input '" + name + "' (the graph's inputs: " +
-                  known + ")");
-  SmallVector<kiln_npy *> ordered;
-  for (const std::string &name : names) {
-    auto it = files.arrays.find(name);
-    if (it == files.arrays.end())
-      return fail("missing input '" + name + "' (give --input " + name +
-                  "=FILE.npy)");
-    ordered.push_back(&it->second);
-  }
+  FailureOr<SmallVector<kiln_npy *>> ordered =
+      matchInputs("compare", files, graphInputNames(*graph));
+  if (failed(ordered))
+    return 1;
 
   if (failed(applyShapePins(*graph, shapes)))
     return 1;
@@ -408,7 +363,7 @@ int mlir::kiln::compareCommand(const CompareOptions &options) {
   if (compileModuleToSharedObject(*copy, std::string(tmp)) != 0)
     return 1;
   std::vector<Buffer> compiled;
-  if (failed(runCompiled(std::string(tmp), ordered, compiled)))
+  if (failed(runCompiled(std::string(tmp), *ordered, compiled)))
     return 1;
 
   // Eager: the ops are tagged with their index first, as the interpreter's
@@ -428,14 +383,8 @@ int mlir::kiln::compareCommand(const CompareOptions &options) {
       return 1;
   }
   SmallVector<HostTensor> inputs;
-  for (kiln_npy *npy : ordered) {
-    HostTensor t;
-    t.dtype = npy->dtype;
-    t.shape.assign(npy->shape, npy->shape + npy->rank);
-    auto *bytes = static_cast<const uint8_t *>(npy->data);
-    t.bytes.assign(bytes, bytes + npy->nbytes);
-    inputs.push_back(std::move(t));
-  }
+  for (kiln_npy *npy : *ordered)
+    inputs.push_back(toHostTensor(*npy));
   std::vector<std::vector<HostTensor>> eagerResults(ops.size());
   InterpreterOptions interpreterOptions;
   interpreterOptions.onOpEvaluated = [&](Operation *op,

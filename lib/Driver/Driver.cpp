@@ -1,4 +1,6 @@
 //===- Driver.cpp - kiln compile ---------------------------------*- C++ -*-===//
+#include "Inputs.h"
+
 #include "kiln/Driver/Driver.h"
 #include "kiln/Driver/InitAll.h"
 #include "kiln/Driver/Session.h"
@@ -83,12 +85,12 @@ static FailureOr<llvm::StringMap<HostTensor>>
 readBindings(ArrayRef<std::string> specs) {
   llvm::StringMap<HostTensor> out;
   for (const std::string &spec : specs) {
-    size_t eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+    auto parts = splitNameAndFile(spec);
+    if (!parts) {
       llvm::errs() << "error: --bind '" << spec << "' is not NAME=FILE.npy\n";
       return failure();
     }
-    std::string name = spec.substr(0, eq), file = spec.substr(eq + 1);
+    auto &[name, file] = *parts;
     kiln_npy npy;
     std::memset(&npy, 0, sizeof(npy));
     if (kiln_npy_read(file.c_str(), &npy) != KILN_OK) {
@@ -96,11 +98,7 @@ readBindings(ArrayRef<std::string> specs) {
                    << "\n";
       return failure();
     }
-    HostTensor t;
-    t.dtype = npy.dtype;
-    t.shape.assign(npy.shape, npy.shape + npy.rank);
-    auto *bytes = static_cast<const uint8_t *>(npy.data);
-    t.bytes.assign(bytes, bytes + npy.nbytes);
+    HostTensor t = toHostTensor(npy);
     kiln_npy_free(&npy);
     if (!out.try_emplace(name, std::move(t)).second) {
       llvm::errs() << "error: --bind " << name << " is given twice\n";

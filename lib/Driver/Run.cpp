@@ -1,4 +1,6 @@
 //===- Run.cpp - kiln run: compiled through the runtime, or eager -*- C++ -*-===//
+#include "Inputs.h"
+
 #include "kiln/Driver/Driver.h"
 #include "kiln/Driver/Session.h"
 #include "kiln/Interpreter/Interpreter.h"
@@ -24,60 +26,7 @@ using namespace mlir::kiln;
 
 namespace {
 
-int fail(const Twine &message) {
-  llvm::errs() << "kiln run: error: " << message << "\n";
-  return 1;
-}
-
-/// The `--input NAME=FILE.npy` arguments, read, by name.
-struct InputFiles {
-  std::map<std::string, kiln_npy> arrays;
-  ~InputFiles() {
-    for (auto &[name, npy] : arrays)
-      kiln_npy_free(&npy);
-  }
-};
-
-LogicalResult readInputs(ArrayRef<std::string> specs, InputFiles &files) {
-  for (const std::string &spec : specs) {
-    size_t eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-      return fail("--input '" + spec + "' is not NAME=FILE.npy"), failure();
-    std::string name = spec.substr(0, eq), path = spec.substr(eq + 1);
-    if (files.arrays.count(name))
-      return fail("input '" + name + "' is given twice"), failure();
-    kiln_npy npy;
-    std::memset(&npy, 0, sizeof(npy));
-    if (kiln_npy_read(path.c_str(), &npy) != KILN_OK)
-      return fail("input '" + name + "': " + kiln_last_error()), failure();
-    files.arrays[name] = npy;
-  }
-  return success();
-}
-
-/// Checks that the given inputs are exactly the graph's; returns them in the
-/// graph's order.
-FailureOr<SmallVector<kiln_npy *>>
-matchInputs(InputFiles &files, ArrayRef<std::string> graphInputs) {
-  SmallVector<kiln_npy *> ordered;
-  std::string known;
-  for (const std::string &name : graphInputs)
-    known += (known.empty() ? "" : ", ") + name;
-  for (auto &[name, npy] : files.arrays)
-    if (!llvm::is_contained(graphInputs, name))
-      return fail("unknown input '" + name + "' (the graph's inputs: " +
-                  known + ")"),
-             failure();
-  for (const std::string &name : graphInputs) {
-    auto it = files.arrays.find(name);
-    if (it == files.arrays.end())
-      return fail("missing input '" + name + "' (give --input " + name +
-                  "=FILE.npy)"),
-             failure();
-    ordered.push_back(&it->second);
-  }
-  return ordered;
-}
+int fail(const Twine &message) { return commandError("run", message); }
 
 LogicalResult writeOutput(const std::string &dir, const std::string &name,
                           int32_t dtype, ArrayRef<int64_t> shape,
@@ -100,7 +49,7 @@ int runArtifact(const std::string &path, const RunOptions &options,
   std::vector<std::string> names;
   for (int32_t i = 0; i < desc->num_inputs; ++i)
     names.push_back(desc->inputs[i].name);
-  auto ordered = matchInputs(files, names);
+  auto ordered = matchInputs("run", files, names);
   if (failed(ordered))
     return 1;
   std::vector<kiln_tensor> inputs;
@@ -350,12 +299,8 @@ int runEager(const RunOptions &options, InputFiles &files) {
   // knows them from the input files.
   std::vector<std::string> shapes;
   if (StringRef(options.artifactOrGraph).ends_with(".onnx")) {
-    for (auto &[name, npy] : files.arrays) {
-      std::string pin = name + "=";
-      for (int32_t i = 0; i < npy.rank; ++i)
-        pin += (i ? "," : "") + std::to_string(npy.shape[i]);
-      shapes.push_back(pin);
-    }
+    for (auto &[name, npy] : files.arrays)
+      shapes.push_back(shapePinOf(name, npy));
   }
   FailureOr<func::FuncOp> graph = loadCheckedGraph(
       session, options.artifactOrGraph, module, options.binds, shapes);
@@ -367,25 +312,14 @@ int runEager(const RunOptions &options, InputFiles &files) {
   widen.addNestedPass<func::FuncOp>(createKilnWidenElementTypes());
   if (failed(widen.run(*module)))
     return 1;
-  std::vector<std::string> names;
-  for (unsigned i = 0; i < graph->getNumArguments(); ++i) {
-    auto name = graph->getArgAttrOfType<StringAttr>(i, kNameAttr);
-    names.push_back(name ? name.str() : "arg" + std::to_string(i));
-  }
-  auto ordered = matchInputs(files, names);
+  auto ordered = matchInputs("run", files, graphInputNames(*graph));
   if (failed(ordered))
     return 1;
   if (failed(checkInputs(*graph, *ordered)))
     return 1;
   SmallVector<HostTensor> inputs;
-  for (kiln_npy *npy : *ordered) {
-    HostTensor t;
-    t.dtype = npy->dtype;
-    t.shape.assign(npy->shape, npy->shape + npy->rank);
-    auto *bytes = static_cast<const uint8_t *>(npy->data);
-    t.bytes.assign(bytes, bytes + npy->nbytes);
-    inputs.push_back(std::move(t));
-  }
+  for (kiln_npy *npy : *ordered)
+    inputs.push_back(toHostTensor(*npy));
   InterpreterOptions interpreterOptions;
   if (options.trace)
     interpreterOptions.onOpEvaluated = [](Operation *op,
@@ -426,7 +360,7 @@ int mlir::kiln::runCommand(const RunOptions &options) {
     return fail("cannot create output directory '" + options.outputDir +
                 "': " + ec.message());
   InputFiles files;
-  if (failed(readInputs(options.inputs, files)))
+  if (failed(readInputs("run", options.inputs, files)))
     return 1;
   const std::string &target = options.artifactOrGraph;
   if (!options.binds.empty() && !isGraphFile(target))

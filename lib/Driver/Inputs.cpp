@@ -1,0 +1,104 @@
+//===- Inputs.cpp - .npy inputs of kiln run, compare and --bind -*- C++ -*-===//
+#include "Inputs.h"
+
+#include "dialects/kiln/IR/KilnOps.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+int mlir::kiln::commandError(StringRef command, const Twine &message) {
+  llvm::errs() << "kiln " << command << ": error: " << message << "\n";
+  return 1;
+}
+
+std::optional<std::pair<std::string, std::string>>
+mlir::kiln::splitNameAndFile(StringRef spec) {
+  size_t eq = spec.find('=');
+  if (eq == StringRef::npos || eq == 0 || eq + 1 == spec.size())
+    return std::nullopt;
+  return std::make_pair(spec.take_front(eq).str(),
+                        spec.drop_front(eq + 1).str());
+}
+
+InputFiles::~InputFiles() {
+  for (auto &[name, npy] : arrays)
+    kiln_npy_free(&npy);
+}
+
+LogicalResult mlir::kiln::readInputs(StringRef command,
+                                     ArrayRef<std::string> specs,
+                                     InputFiles &files) {
+  for (const std::string &spec : specs) {
+    auto parts = splitNameAndFile(spec);
+    if (!parts)
+      return commandError(command,
+                          "--input '" + spec + "' is not NAME=FILE.npy"),
+             failure();
+    auto &[name, path] = *parts;
+    if (files.arrays.count(name))
+      return commandError(command, "input '" + name + "' is given twice"),
+             failure();
+    kiln_npy npy;
+    std::memset(&npy, 0, sizeof(npy));
+    if (kiln_npy_read(path.c_str(), &npy) != KILN_OK)
+      return commandError(command,
+                          "input '" + name + "': " + kiln_last_error()),
+             failure();
+    files.arrays[name] = npy;
+  }
+  return success();
+}
+
+FailureOr<SmallVector<kiln_npy *>>
+mlir::kiln::matchInputs(StringRef command, InputFiles &files,
+                        ArrayRef<std::string> graphInputs) {
+  std::string known;
+  for (auto [i, name] : llvm::enumerate(graphInputs))
+    known += (i ? ", " : "") + name;
+  for (auto &[name, npy] : files.arrays)
+    if (!llvm::is_contained(graphInputs, name))
+      return commandError(command, "unknown input '" + name +
+                                       "' (the graph's inputs: " + known +
+                                       ")"),
+             failure();
+  SmallVector<kiln_npy *> ordered;
+  for (const std::string &name : graphInputs) {
+    auto it = files.arrays.find(name);
+    if (it == files.arrays.end())
+      return commandError(command, "missing input '" + name +
+                                       "' (give --input " + name +
+                                       "=FILE.npy)"),
+             failure();
+    ordered.push_back(&it->second);
+  }
+  return ordered;
+}
+
+std::vector<std::string> mlir::kiln::graphInputNames(func::FuncOp graph) {
+  std::vector<std::string> names;
+  for (unsigned i = 0; i < graph.getNumArguments(); ++i) {
+    auto name = graph.getArgAttrOfType<StringAttr>(i, kNameAttr);
+    names.push_back(name ? name.str() : "arg" + std::to_string(i));
+  }
+  return names;
+}
+
+std::string mlir::kiln::shapePinOf(StringRef name, const kiln_npy &npy) {
+  std::string pin = name.str() + "=";
+  for (int32_t i = 0; i < npy.rank; ++i)
+    pin += (i ? "," : "") + std::to_string(npy.shape[i]);
+  return pin;
+}
+
+HostTensor mlir::kiln::toHostTensor(const kiln_npy &npy) {
+  HostTensor t;
+  t.dtype = npy.dtype;
+  t.shape.assign(npy.shape, npy.shape + npy.rank);
+  auto *bytes = static_cast<const uint8_t *>(npy.data);
+  t.bytes.assign(bytes, bytes + npy.nbytes);
+  return t;
+}

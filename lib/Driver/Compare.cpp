@@ -136,13 +136,6 @@ std::string formatShape(ArrayRef<int64_t> shape) {
   return s + "]";
 }
 
-/// A compiled result, as the runtime wrote it.
-struct Buffer {
-  int32_t dtype = 0;
-  std::vector<int64_t> shape;
-  std::vector<uint8_t> bytes;
-};
-
 struct Divergence {
   std::string what; // shape mismatch, or empty
   int64_t count = 0, worst = -1;
@@ -151,7 +144,7 @@ struct Divergence {
 };
 
 /// Compares one result; returns a divergence or nothing.
-std::optional<Divergence> compareValues(const Buffer &compiled,
+std::optional<Divergence> compareValues(const HostTensor &compiled,
                                         const HostTensor &eager, double rtol,
                                         double atol) {
   Divergence d;
@@ -209,7 +202,7 @@ std::string formatIndex(int64_t flat, ArrayRef<int64_t> shape) {
 }
 
 void report(llvm::raw_ostream &os, const std::string &what,
-            const Buffer &compiled, const HostTensor &eager,
+            const HostTensor &compiled, const HostTensor &eager,
             const Divergence &d) {
   os << "divergence at " << what << " " << getDtypeName(compiled.dtype) << " "
      << formatShape(eager.shape) << ": ";
@@ -226,9 +219,8 @@ void report(llvm::raw_ostream &os, const std::string &what,
 }
 
 /// Runs the compiled shared object on the inputs (in the graph's order).
-LogicalResult runCompiled(const std::string &path,
-                          ArrayRef<kiln_npy *> ordered,
-                          std::vector<Buffer> &results) {
+FailureOr<std::vector<HostTensor>>
+runCompiled(const std::string &path, ArrayRef<kiln_npy *> ordered) {
   kiln_model *model = nullptr;
   if (kiln_model_open(path.c_str(), &model) != KILN_OK)
     return fail(kiln_last_error()), failure();
@@ -238,29 +230,7 @@ LogicalResult runCompiled(const std::string &path,
     return fail("the compiled graph takes " + Twine(desc->num_inputs) +
                 " inputs, " + Twine(ordered.size()) + " given"),
            failure();
-  std::vector<kiln_tensor> inputs;
-  for (kiln_npy *npy : ordered)
-    inputs.push_back({npy->data, npy->shape, npy->rank, npy->dtype});
-  results.assign(desc->num_outputs, Buffer());
-  std::vector<kiln_tensor> outputs;
-  for (int32_t i = 0; i < desc->num_outputs; ++i) {
-    const kiln_tensor_desc &out = desc->outputs[i];
-    Buffer &r = results[i];
-    r.dtype = out.dtype;
-    r.shape.resize(out.rank);
-    if (kiln_model_resolve_output_shape(model, inputs.data(), inputs.size(), i,
-                                        r.shape.data()) != KILN_OK)
-      return fail(kiln_last_error()), failure();
-    size_t bytes = kiln_dtype_size(out.dtype);
-    for (int64_t d : r.shape)
-      bytes *= d;
-    r.bytes.resize(std::max<size_t>(bytes, 1));
-    outputs.push_back({r.bytes.data(), r.shape.data(), out.rank, out.dtype});
-  }
-  if (kiln_model_run(model, inputs.data(), inputs.size(), outputs.data(),
-                     outputs.size()) != KILN_OK)
-    return fail(kiln_last_error()), failure();
-  return success();
+  return runModel("compare", model, ordered);
 }
 
 bool isStatic(Type t) {
@@ -362,8 +332,9 @@ int mlir::kiln::compareCommand(const CompareOptions &options) {
   llvm::scope_exit remove([&] { llvm::sys::fs::remove(tmp); });
   if (compileModuleToSharedObject(*copy, std::string(tmp)) != 0)
     return 1;
-  std::vector<Buffer> compiled;
-  if (failed(runCompiled(std::string(tmp), *ordered, compiled)))
+  FailureOr<std::vector<HostTensor>> compiled =
+      runCompiled(std::string(tmp), *ordered);
+  if (failed(compiled))
     return 1;
 
   // Eager: the ops are tagged with their index first, as the interpreter's
@@ -406,7 +377,7 @@ int mlir::kiln::compareCommand(const CompareOptions &options) {
     if (eager.size() == n) {
       ++compared;
       for (unsigned i = 0; i < n; ++i) {
-        const Buffer &c = compiled[column + i];
+        const HostTensor &c = (*compiled)[column + i];
         if (auto d = compareValues(c, eager[i], options.rtol, options.atol)) {
           std::string what = described[k];
           if (n > 1)
@@ -422,9 +393,9 @@ int mlir::kiln::compareCommand(const CompareOptions &options) {
     auto name = graph->getResultAttrOfType<StringAttr>(i, kNameAttr);
     std::string what =
         "output '" + (name ? name.str() : "result" + std::to_string(i)) + "'";
-    if (auto d = compareValues(compiled[i], (*outputs)[i], options.rtol,
+    if (auto d = compareValues((*compiled)[i], (*outputs)[i], options.rtol,
                                options.atol)) {
-      report(os, what, compiled[i], (*outputs)[i], *d);
+      report(os, what, (*compiled)[i], (*outputs)[i], *d);
       return 1;
     }
   }

@@ -5,6 +5,7 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cstring>
 
 using namespace mlir;
@@ -101,4 +102,33 @@ HostTensor mlir::kiln::toHostTensor(const kiln_npy &npy) {
   auto *bytes = static_cast<const uint8_t *>(npy.data);
   t.bytes.assign(bytes, bytes + npy.nbytes);
   return t;
+}
+
+FailureOr<std::vector<HostTensor>>
+mlir::kiln::runModel(StringRef command, kiln_model *model,
+                     ArrayRef<kiln_npy *> inputs) {
+  std::vector<kiln_tensor> in;
+  for (kiln_npy *npy : inputs)
+    in.push_back({npy->data, npy->shape, npy->rank, npy->dtype});
+  const kiln_graph_desc *desc = kiln_model_describe(model);
+  std::vector<HostTensor> results(desc->num_outputs);
+  std::vector<kiln_tensor> out;
+  for (int32_t i = 0; i < desc->num_outputs; ++i) {
+    const kiln_tensor_desc &o = desc->outputs[i];
+    HostTensor &r = results[i];
+    r.dtype = o.dtype;
+    r.shape.resize(o.rank);
+    if (kiln_model_resolve_output_shape(model, in.data(), in.size(), i,
+                                        r.shape.data()) != KILN_OK)
+      return commandError(command, kiln_last_error()), failure();
+    size_t bytes = kiln_dtype_size(o.dtype);
+    for (int64_t d : r.shape)
+      bytes *= d;
+    r.bytes.resize(std::max<size_t>(bytes, 1));
+    out.push_back({r.bytes.data(), r.shape.data(), o.rank, o.dtype});
+  }
+  if (kiln_model_run(model, in.data(), in.size(), out.data(), out.size()) !=
+      KILN_OK)
+    return commandError(command, kiln_last_error()), failure();
+  return results;
 }

@@ -1,8 +1,9 @@
 //===- Inputs.h - .npy inputs of kiln run, compare and --bind ---*- C++ -*-===//
 //
 // Reading the `--input NAME=FILE.npy` (and `--bind`) arguments, matching
-// them to a graph's inputs, and converting arrays to interpreter tensors:
-// shared by kiln run, kiln compare and graph loading. Internal to the driver.
+// them to a graph's inputs, converting arrays to interpreter tensors, and
+// running a compiled model on them: shared by kiln run, kiln compare and
+// graph loading. Internal to the driver.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_LIB_DRIVER_INPUTS_H
@@ -63,6 +64,12 @@ std::string shapePinOf(StringRef name, const kiln_npy &npy);
 
 /// A copy of an array's contents as an interpreter tensor.
 HostTensor toHostTensor(const kiln_npy &npy);
+
+/// Runs an opened model on `inputs` (in the model's input order); returns
+/// its outputs, or fails after a runtime error of `kiln COMMAND`.
+FailureOr<std::vector<HostTensor>> runModel(StringRef command,
+                                            kiln_model *model,
+                                            ArrayRef<kiln_npy *> inputs);
 
 } // namespace mlir::kiln
 

@@ -52,33 +52,14 @@ int runArtifact(const std::string &path, const RunOptions &options,
   auto ordered = matchInputs("run", files, names);
   if (failed(ordered))
     return 1;
-  std::vector<kiln_tensor> inputs;
-  for (kiln_npy *npy : *ordered)
-    inputs.push_back({npy->data, npy->shape, npy->rank, npy->dtype});
-
-  std::vector<std::vector<int64_t>> shapes(desc->num_outputs);
-  std::vector<std::vector<uint8_t>> buffers(desc->num_outputs);
-  std::vector<kiln_tensor> outputs;
-  for (int32_t i = 0; i < desc->num_outputs; ++i) {
-    const kiln_tensor_desc &out = desc->outputs[i];
-    shapes[i].resize(out.rank);
-    if (kiln_model_resolve_output_shape(model, inputs.data(), inputs.size(), i,
-                                        shapes[i].data()) != KILN_OK)
-      return fail(kiln_last_error());
-    size_t bytes = kiln_dtype_size(out.dtype);
-    for (int64_t d : shapes[i])
-      bytes *= d;
-    buffers[i].resize(std::max<size_t>(bytes, 1));
-    outputs.push_back(
-        {buffers[i].data(), shapes[i].data(), out.rank, out.dtype});
-  }
-  if (kiln_model_run(model, inputs.data(), inputs.size(), outputs.data(),
-                     outputs.size()) != KILN_OK)
-    return fail(kiln_last_error());
-  for (int32_t i = 0; i < desc->num_outputs; ++i)
-    if (failed(writeOutput(options.outputDir, desc->outputs[i].name,
-                           desc->outputs[i].dtype, shapes[i],
-                           buffers[i].data())))
+  FailureOr<std::vector<HostTensor>> results =
+      runModel("run", model, *ordered);
+  if (failed(results))
+    return 1;
+  for (auto [out, t] : llvm::zip(ArrayRef(desc->outputs, desc->num_outputs),
+                                 *results))
+    if (failed(writeOutput(options.outputDir, out.name, t.dtype, t.shape,
+                           t.bytes.data())))
       return 1;
   return 0;
 }

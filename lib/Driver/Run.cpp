@@ -324,11 +324,6 @@ int runEager(const RunOptions &options, InputFiles &files) {
   return 0;
 }
 
-bool isGraphFile(StringRef path) {
-  StringRef ext = llvm::sys::path::extension(path);
-  return ext == ".json" || ext == ".mlir" || ext == ".onnx";
-}
-
 } // namespace
 
 int mlir::kiln::runCommand(const RunOptions &options) {
@@ -344,18 +339,18 @@ int mlir::kiln::runCommand(const RunOptions &options) {
   if (failed(readInputs("run", options.inputs, files)))
     return 1;
   const std::string &target = options.artifactOrGraph;
-  if (!options.binds.empty() && !isGraphFile(target))
+  if (!options.binds.empty() && !isGraphPath(target))
     return fail("--bind applies to a graph, not to an artifact");
-  if (!options.shapes.empty() && (options.eager || !isGraphFile(target)))
+  if (!options.shapes.empty() && (options.eager || !isGraphPath(target)))
     return fail("--shape applies when a graph is compiled, not to " +
                 std::string(options.eager ? "--eager" : "an artifact"));
   if (options.eager) {
-    if (!isGraphFile(target))
+    if (!isGraphPath(target))
       return fail("--eager needs a graph (.json or .mlir), not '" + target +
                   "'");
     return runEager(options, files);
   }
-  if (!isGraphFile(target))
+  if (!isGraphPath(target))
     return runArtifact(target, options, files);
 
   // A graph is compiled to a temporary shared object first.
@@ -367,81 +362,4 @@ int mlir::kiln::runCommand(const RunOptions &options) {
                             options.binds) != 0)
     return 1;
   return runArtifact(std::string(tmp), options, files);
-}
-
-//===----------------------------------------------------------------------===//
-// kiln inspect
-//===----------------------------------------------------------------------===//
-
-namespace {
-void printTensor(llvm::raw_ostream &os, StringRef kind, const char *name,
-                 int32_t dtype, int32_t rank, const int64_t *dims,
-                 const char *const *exprs) {
-  os << "  " << kind << " " << name << ": " << getDtypeName(dtype) << " [";
-  for (int32_t i = 0; i < rank; ++i) {
-    os << (i ? ", " : "");
-    if (dims[i] >= 0)
-      os << dims[i];
-    else
-      os << exprs[i];
-  }
-  os << "]\n";
-}
-
-void printDescription(llvm::raw_ostream &os, const kiln_graph_desc &d) {
-  os << "graph " << d.name << " (ABI v" << d.abi_version << ")\n";
-  for (int32_t i = 0; i < d.num_inputs; ++i)
-    printTensor(os, "input ", d.inputs[i].name, d.inputs[i].dtype,
-                d.inputs[i].rank, d.inputs[i].dims, d.inputs[i].dim_exprs);
-  for (int32_t i = 0; i < d.num_outputs; ++i)
-    printTensor(os, "output", d.outputs[i].name, d.outputs[i].dtype,
-                d.outputs[i].rank, d.outputs[i].dims, d.outputs[i].dim_exprs);
-  os << "  workspace: " << d.workspace_size << " bytes\n";
-}
-} // namespace
-
-int mlir::kiln::inspectCommand(const std::string &path) {
-  llvm::raw_ostream &os = llvm::outs();
-  if (!isGraphFile(path)) {
-    kiln_model *model = nullptr;
-    if (kiln_model_open(path.c_str(), &model) != KILN_OK) {
-      llvm::errs() << "kiln inspect: error: " << kiln_last_error() << "\n";
-      return 1;
-    }
-    printDescription(os, *kiln_model_describe(model));
-    kiln_model_close(model);
-    return 0;
-  }
-  Session session;
-  OwningOpRef<ModuleOp> module;
-  FailureOr<func::FuncOp> graph = loadCheckedGraph(session, path, module);
-  if (failed(graph))
-    return 1;
-  FailureOr<GraphSignature> sig = extractSignature(*graph);
-  if (failed(sig))
-    return 1;
-  os << "graph " << sig->name << "\n";
-  auto print = [&](StringRef kind, const TensorSignature &t) {
-    SmallVector<const char *> exprs;
-    for (const std::string &e : t.exprs)
-      exprs.push_back(e.c_str());
-    printTensor(os, kind, t.name.c_str(), t.dtype, t.dims.size(),
-                t.dims.data(), exprs.data());
-  };
-  for (const TensorSignature &t : sig->inputs)
-    print("input ", t);
-  for (const TensorSignature &t : sig->outputs)
-    print("output", t);
-  std::map<std::string, unsigned> counts;
-  unsigned nodes = 0;
-  graph->walk([&](Operation *op) {
-    if (isa<KilnDialect>(op->getDialect())) {
-      ++counts[op->getName().stripDialect().str()];
-      ++nodes;
-    }
-  });
-  os << "  nodes: " << nodes << "\n";
-  for (auto &[name, n] : counts)
-    os << "    " << name << ": " << n << "\n";
-  return 0;
 }

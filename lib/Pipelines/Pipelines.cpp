@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -33,8 +34,11 @@ void mlir::kiln::buildKilnToLinalgPipeline(OpPassManager &pm,
   // No CSE here: merging the `tensor.empty` inits of two kernels would make
   // them share one destination, which empty-tensor elimination then hands to
   // both outputs (wrong results when both are graph outputs).
-  if (opts.optimize)
+  if (opts.optimize) {
     pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(createKilnFuse());
+    pm.addPass(createCanonicalizerPass());
+  }
 }
 
 void mlir::kiln::buildLinalgToLLVMPipeline(OpPassManager &pm,
@@ -49,6 +53,7 @@ void mlir::kiln::buildLinalgToLLVMPipeline(OpPassManager &pm,
   if (opts.optimize)
     pm.addPass(createCanonicalizerPass());
 
+  pm.addPass(createForallToForLoopPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

@@ -90,10 +90,19 @@ int main(int argc, char **argv) {
                  "NAME=FILE.npy: make an input of the graph a constant "
                  "(as kiln compile --bind; repeatable)");
 
-  std::string inspectPath;
+  InspectOptions inspect;
   CLI::App *ic = app.add_subcommand(
-      "inspect", "Show a graph's or artifact's inputs, outputs and nodes");
-  ic->add_option("GRAPH_OR_ARTIFACT", inspectPath)->required();
+      "inspect", "Show a graph's or artifact's inputs and outputs; for a "
+                 "graph also its nodes and the kernels they compile to");
+  ic->add_option("GRAPH_OR_ARTIFACT", inspect.path)->required();
+  ic->add_option("--dot", inspect.dot,
+                 "FILE: write a Graphviz picture of the graph, one cluster "
+                 "per kernel");
+  ic->add_option("--shape", inspect.shapes,
+                 "NAME=D0,D1,...: pin an input's dimensions (repeatable)");
+  ic->add_option("--bind", inspect.binds,
+                 "NAME=FILE.npy: make an input of the graph a constant "
+                 "(repeatable)");
 
   try {
     app.parse(argc, argv);
@@ -117,7 +126,7 @@ int main(int argc, char **argv) {
     return compileCommand(compile);
   }
   if (*ic)
-    return inspectCommand(inspectPath);
+    return inspectCommand(inspect);
   if (*mc)
     return compareCommand(compare);
   return runCommand(run);

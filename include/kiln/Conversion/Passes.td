@@ -37,4 +37,61 @@ def ConvertKilnToLinalg : Pass<"convert-kiln-to-linalg", "func::FuncOp"> {
   ];
 }
 
+def KilnFuse : Pass<"kiln-fuse", "func::FuncOp"> {
+  let summary = "Fuses linalg ops into kernels";
+  let description = [{
+    Runs on linalg-on-tensors, after `convert-kiln-to-linalg`, and decides
+    which ops become one kernel (a loop nest that reads its inputs and
+    writes its outputs once, intermediates staying in registers or in
+    tile-sized buffers).
+
+    1. *Elementwise fusion.* Transposes, broadcasts and elementwise named
+       ops become `linalg.generic`; a parallel generic is merged into the
+       generic that consumes it when the consumer reads each element once
+       (through a permutation, not a broadcast, which would repeat the
+       producer's work per copy) and the producer has no other user or is
+       cheap (at most four arithmetic ops, no transcendental function), in
+       which case it is recomputed rather than stored. A chain of
+       elementwise ops with broadcasting becomes one generic.
+    2. *Kernel formation.* From each consumer backwards, a producer joins
+       the consumer's group when all its users are in the group: a
+       reduction with its elementwise neighbours (softmax, layer norm), a
+       contraction or convolution with its epilogue (bias, activation,
+       residual add), the fills that initialize them. The inputs of a
+       contraction or convolution never pull their producers in (every tile
+       would recompute them). The consumer is tiled, as an `scf.forall`, along
+       the parallel loops that every member indexes (a row-wise reduction
+       keeps its rows whole), about `tile-elements` result elements per
+       tile, and the group's members are fused into the loop: one kernel.
+       Members reached along two paths are computed once per tile.
+
+    Before (relu of a bias add of a matmul, after lowering):
+    ```mlir
+    %mm = linalg.generic {... ["parallel", "parallel", "reduction"]}
+            ins(%x, %w) outs(%fill)
+    %b = linalg.generic {... ["parallel", "parallel"]} ins(%mm, %bias) ...
+    %r = linalg.generic {... ["parallel", "parallel"]} ins(%b) ...
+    ```
+    After:
+    ```mlir
+    %r = scf.forall (%i, %j) = (0, 0) to (64, 256) step (16, 256)
+           shared_outs(%o = %empty) {
+      %f = linalg.fill ... -> tensor<16x256xf32>
+      %mm = linalg.generic {...} ins(%x_tile, %w_tile) outs(%f)
+      %e = linalg.generic {...} ins(%mm, %bias_tile)   // add + max fused
+      scf.forall.in_parallel { tensor.parallel_insert_slice %e into %o ... }
+    }
+    ```
+  }];
+  let options = [
+    Option<"tileElements", "tile-elements", "int64_t", /*default=*/"4096",
+           "Result elements per tile of a fused kernel">,
+  ];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+    "::mlir::affine::AffineDialect"
+  ];
+}
+
 #endif // KILN_CONVERSION_PASSES_TD

@@ -52,6 +52,13 @@ struct CompareOptions {
   double atol = 1e-5;              // compare exactly
 };
 
+struct InspectOptions {
+  std::string path;                // a graph or an artifact
+  std::string dot;                 // --dot FILE: Graphviz picture (graphs)
+  std::vector<std::string> shapes; // --shape
+  std::vector<std::string> binds;  // --bind
+};
+
 /// `--shape NAME=D0,D1,...`: makes the named inputs' dimensions static (and
 /// every input dimension that shares a pinned symbol), then re-infers the
 /// result types of the graph's ops and the function type. Prints an error
@@ -72,8 +79,10 @@ int runCommand(const RunOptions &options);
 /// prints a summary (exit 0).
 int compareCommand(const CompareOptions &options);
 
-/// `kiln inspect`: the signature of a graph or artifact, and a graph's ops.
-int inspectCommand(const std::string &path);
+/// `kiln inspect`: the signature of a graph or artifact; for a graph also
+/// its nodes, the kernels they compile to (with the nodes each holds and
+/// the bytes it reads and writes) and optionally a Graphviz picture.
+int inspectCommand(const InspectOptions &options);
 
 /// Compiles a graph file to a shared object at `output` (for `kiln run`),
 /// with `shapes` pinned (`--shape`) and `binds` fixed (`--bind`).

@@ -49,6 +49,9 @@ private:
 /// is not exactly one.
 FailureOr<func::FuncOp> findGraph(ModuleOp module);
 
+/// A graph file by its extension (.json, .mlir, .onnx), not an artifact.
+bool isGraphPath(llvm::StringRef path);
+
 } // namespace mlir::kiln
 
 #endif // KILN_DRIVER_SESSION_H

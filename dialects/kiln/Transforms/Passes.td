@@ -34,6 +34,37 @@ def KilnInferSymbolicDims : Pass<"kiln-infer-symbolic-dims", "func::FuncOp"> {
   let dependentDialects = [];
 }
 
+def KilnFoldBatchNorm : Pass<"kiln-fold-batch-norm", "func::FuncOp"> {
+  let summary = "Folds inference batch_norm into a preceding conv or matmul";
+  let description = [{
+    `batch_norm(y)` with constant parameters is `y * k + (beta - mean * k)`
+    per channel, `k = scale / sqrt(var + epsilon)`. When `y` is a `conv`
+    (channel = output channel `m`) or a 2-D `matmul` `[M, N]` (channel =
+    output column `n`) with constant weights, used by the batch_norm only,
+    the weights are scaled by `k` per output channel and the shift becomes
+    the conv's bias (`(bias - mean) * k + beta`) or an `add` after the
+    matmul. The new weights and bias are written as kiln ops on the
+    constants; `kiln-fold-constants` (run after this pass) computes them with
+    the interpreter's kernels. Non-constant weights or parameters, a `y` with
+    other uses and a matmul of another rank are left alone.
+
+    Before:
+
+    ```mlir
+    %y = kiln.conv %x, %w : (tensor<?x3x8x8xf32>, tensor<16x3x3x3xf32>) -> tensor<?x16x6x6xf32>
+    %z = kiln.batch_norm %y, %s, %b, %m, %v {epsilon = 1.0e-05 : f64} : (tensor<?x16x6x6xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<?x16x6x6xf32>
+    ```
+
+    After (`-kiln-fold-batch-norm -kiln-fold-constants`):
+
+    ```mlir
+    %w2 = kiln.constant dense<...> : tensor<16x3x3x3xf32>
+    %b2 = kiln.constant dense<...> : tensor<16xf32>
+    %z = kiln.conv %x, %w2, %b2 : (tensor<?x3x8x8xf32>, tensor<16x3x3x3xf32>, tensor<16xf32>) -> tensor<?x16x6x6xf32>
+    ```
+  }];
+}
+
 def KilnFoldConstants : Pass<"kiln-fold-constants", "func::FuncOp"> {
   let summary = "Computes constant subgraphs at compile time";
   let description = [{

@@ -34,6 +34,62 @@ def KilnInferSymbolicDims : Pass<"kiln-infer-symbolic-dims", "func::FuncOp"> {
   let dependentDialects = [];
 }
 
+def KilnRecognizePatterns
+    : Pass<"kiln-recognize-patterns", "func::FuncOp"> {
+  let summary = "Recognizes decomposed layer norm, softmax and GELU";
+  let description = [{
+    Exporters often write normalizations and activations as chains of
+    elementwise ops and reductions. This pass finds those chains and replaces
+    each by the single kiln op, which is one kernel, computes the statistics
+    in one place and (for softmax) is the numerically safe form:
+
+    * layer norm: `d = x - reduce_mean(x)`, `var = reduce_mean(d * d)` (or
+      `pow(d, 2)`) over the same trailing axes with `keepdims`, then
+      `d / sqrt(var + eps)`, `d * rsqrt(var + eps)` or
+      `d * reciprocal(sqrt(var + eps))`, `eps` a splat constant; becomes
+      `layer_norm(x, 1, 0)`. A following `* gamma` and `+ beta` (any values,
+      either operand order) whose shapes vary over the normalized dimensions
+      only become its scale and bias.
+    * softmax: `e / reduce_sum(e)` (or `e * reciprocal(reduce_sum(e))`) with
+      `e = exp(x - reduce_max(x))` or `e = exp(x)`, one axis, `keepdims`.
+      Softmax is shift invariant, so both forms are `softmax(x)`;
+      `kiln.softmax` always subtracts the maximum.
+    * GELU: an expression in `x` and `t = erf(c * x)` (`x / c'`) that is a
+      polynomial equal to `0.5 * x * (1 + t)` in any arrangement (operands
+      commuted, `* 0.5` or `/ 2` anywhere) with `c = 1/sqrt(2)`, becomes
+      `gelu(x)`; with `t = tanh(sqrt(2/pi) * (x + 0.044715 * x^3))` (`x^3` as
+      `pow` or products, the inner sum distributed or not) it becomes
+      `gelu(x) {approximate = "tanh"}`. Constants match within 1e-4
+      relative.
+
+    Every op of a match other than the last must be used only inside the
+    match (so nothing is computed twice), every intermediate must have the
+    shape of `x` (no broadcasting hidden in the chain), and constants may be
+    small constant expressions (`sqrt(2.0)`), evaluated with the
+    interpreter's kernels.
+
+    Before:
+
+    ```mlir
+    %m = kiln.reduce_mean %x {axes = array<i64: -1>} : (tensor<?x64xf32>) -> tensor<?x1xf32>
+    %d = kiln.sub %x, %m : (tensor<?x64xf32>, tensor<?x1xf32>) -> tensor<?x64xf32>
+    %s = kiln.mul %d, %d : (tensor<?x64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+    %v = kiln.reduce_mean %s {axes = array<i64: -1>} : (tensor<?x64xf32>) -> tensor<?x1xf32>
+    %e = kiln.add %v, %eps : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+    %r = kiln.sqrt %e : tensor<?x1xf32>
+    %n = kiln.div %d, %r : (tensor<?x64xf32>, tensor<?x1xf32>) -> tensor<?x64xf32>
+    %g = kiln.mul %n, %gamma : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+    %y = kiln.add %g, %beta : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+    ```
+
+    After:
+
+    ```mlir
+    %y = kiln.layer_norm %x, %gamma, %beta : (tensor<?x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+    ```
+  }];
+}
+
 def KilnFoldBatchNorm : Pass<"kiln-fold-batch-norm", "func::FuncOp"> {
   let summary = "Folds inference batch_norm into a preceding conv or matmul";
   let description = [{

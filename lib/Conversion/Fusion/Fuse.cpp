@@ -26,8 +26,10 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/CSE.h"
@@ -241,6 +243,26 @@ struct KilnFusePass : public kiln::impl::KilnFuseBase<KilnFusePass> {
 
     if (failed(formKernels(func)))
       return signalPassFailure();
+
+    // A fused member's init, a slice of a whole-size empty tensor, becomes a
+    // tile-sized empty tensor: intermediates live per tile.
+    RewritePatternSet emptyPatterns(ctx);
+    tensor::populateFoldTensorEmptyPatterns(emptyPatterns);
+    // Sizes read from fused members' results (loop bounds) are read from
+    // their inits instead, so that the members outside the loop die.
+    memref::populateResolveRankedShapedTypeResultDimsPatterns(emptyPatterns);
+    if (failed(applyPatternsGreedily(func, std::move(emptyPatterns))))
+      return signalPassFailure();
+
+    // What fusion left unused (inits, sizes). The canonicalizer is not run
+    // after this pass: it would inline single-tile kernels back into the
+    // function and hide which ops form a kernel.
+    SmallVector<Operation *> ops;
+    for (Operation &op : func.getBody().front())
+      ops.push_back(&op);
+    for (Operation *op : llvm::reverse(ops))
+      if (isOpTriviallyDead(op))
+        op->erase();
   }
 
   /// Remembers the ops a rewrite erased, so that pointers to them are not

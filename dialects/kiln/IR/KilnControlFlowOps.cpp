@@ -3,7 +3,10 @@
 
 #include "dialects/kiln/IR/SymbolicDims.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
@@ -86,6 +89,96 @@ LogicalResult IfOp::inferSymbolicShapes(SymShapeFn shapeOf,
              << " ('else')";
     results.push_back(t);
   }
+  return success();
+}
+
+/// Simplifies a kiln.if:
+/// - a constant condition: the branch taken replaces the op (its block
+///   arguments become the values passed in);
+/// - a result that both branches yield from the same value (one of the
+///   enclosing graph, or the same value passed in) is that value;
+/// - results nobody uses, and values passed in that neither branch uses,
+///   are dropped, so that what computes them can go too.
+LogicalResult IfOp::canonicalize(IfOp op, PatternRewriter &rewriter) {
+  DenseElementsAttr cond;
+  if (matchPattern(op.getCond(), m_Constant(&cond)) && cond.isSplat()) {
+    Region &taken =
+        cond.getSplatValue<bool>() ? op.getThenRegion() : op.getElseRegion();
+    Block *block = &taken.front();
+    Operation *yield = block->getTerminator();
+    rewriter.inlineBlockBefore(block, op, op.getInputs());
+    SmallVector<Value> results(yield->getOperands());
+    rewriter.eraseOp(yield);
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+
+  YieldOp thenYield = op.getThenYield(), elseYield = op.getElseYield();
+  Block &thenBlock = op.getThenRegion().front();
+  Block &elseBlock = op.getElseRegion().front();
+  bool changed = false;
+  for (auto [result, t, e] : llvm::zip(op.getResults(), thenYield.getValues(),
+                                       elseYield.getValues())) {
+    if (result.use_empty())
+      continue;
+    Value same;
+    if (t == e) {
+      // A value visible in both branches is defined outside the op.
+      same = t;
+    } else if (auto ta = dyn_cast<BlockArgument>(t)) {
+      auto ea = dyn_cast<BlockArgument>(e);
+      if (ta.getOwner() == &thenBlock && ea && ea.getOwner() == &elseBlock &&
+          ta.getArgNumber() == ea.getArgNumber())
+        same = op.getInputs()[ta.getArgNumber()];
+    }
+    if (same && same.getType() == result.getType()) {
+      rewriter.replaceAllUsesWith(result, same);
+      changed = true;
+    }
+  }
+
+  llvm::BitVector deadResults(op.getNumResults()),
+      deadInputs(op.getInputs().size());
+  for (OpResult r : op.getResults())
+    if (r.use_empty())
+      deadResults.set(r.getResultNumber());
+  for (unsigned i = 0; i < deadInputs.size(); ++i)
+    if (thenBlock.getArgument(i).use_empty() &&
+        elseBlock.getArgument(i).use_empty())
+      deadInputs.set(i);
+  if (deadResults.none() && deadInputs.none())
+    return success(changed);
+
+  SmallVector<Type> resultTypes;
+  SmallVector<Value> inputs;
+  for (OpResult r : op.getResults())
+    if (!deadResults.test(r.getResultNumber()))
+      resultTypes.push_back(r.getType());
+  for (auto [i, v] : llvm::enumerate(op.getInputs()))
+    if (!deadInputs.test(i))
+      inputs.push_back(v);
+  auto newOp =
+      IfOp::create(rewriter, op.getLoc(), resultTypes, op.getCond(), inputs);
+  newOp->setAttrs(op->getAttrs());
+  for (auto [from, to] :
+       {std::pair{&op.getThenRegion(), &newOp.getThenRegion()},
+        std::pair{&op.getElseRegion(), &newOp.getElseRegion()}}) {
+    rewriter.inlineRegionBefore(*from, *to, to->end());
+    Block &block = to->front();
+    rewriter.modifyOpInPlace(newOp, [&] { block.eraseArguments(deadInputs); });
+    auto yield = cast<YieldOp>(block.getTerminator());
+    SmallVector<Value> kept;
+    for (auto [i, v] : llvm::enumerate(yield.getValues()))
+      if (!deadResults.test(i))
+        kept.push_back(v);
+    rewriter.setInsertionPoint(yield);
+    rewriter.replaceOpWithNewOp<YieldOp>(yield, kept);
+  }
+  unsigned next = 0;
+  for (OpResult r : op.getResults())
+    if (!deadResults.test(r.getResultNumber()))
+      rewriter.replaceAllUsesWith(r, newOp.getResult(next++));
+  rewriter.eraseOp(op);
   return success();
 }
 

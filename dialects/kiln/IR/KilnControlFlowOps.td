@@ -67,6 +67,7 @@ def Kiln_IfOp : Kiln_Op<"if",
     $cond (`,` $inputs^)? attr-dict `:` functional-type(operands, results)
     `then` $thenRegion `else` $elseRegion
   }];
+  let hasCanonicalizeMethod = 1;
   let hasRegionVerifier = 1;
   let extraClassDeclaration = [{
     /// The yields ending the branches.

@@ -38,14 +38,21 @@ class Kiln_UnaryOp<string mnemonic, string semantics, Type tensorType,
   let assemblyFormat = "$x attr-dict `:` type($x)";
 }
 
-def Kiln_NegOp : Kiln_UnaryOp<"neg", "-x (integers wrap)", Kiln_EwNumericTensor>;
+def Kiln_NegOp : Kiln_UnaryOp<"neg", "-x (integers wrap)",
+                              Kiln_EwNumericTensor> {
+  let hasFolder = 1;
+}
 def Kiln_ExpOp : Kiln_UnaryOp<"exp", "e^x", Kiln_FloatTensor>;
 def Kiln_TanhOp : Kiln_UnaryOp<"tanh", "tanh(x)", Kiln_FloatTensor>;
 def Kiln_SigmoidOp : Kiln_UnaryOp<"sigmoid", "1 / (1 + e^-x)", Kiln_FloatTensor>;
 def Kiln_ReluOp : Kiln_UnaryOp<"relu", "max(x, 0) (NaN stays NaN)",
-                               Kiln_EwNumericTensor>;
+                               Kiln_EwNumericTensor> {
+  let hasFolder = 1;
+}
 def Kiln_AbsOp : Kiln_UnaryOp<"abs", "|x| (the smallest signed integer wraps "
-                              "to itself, as in NumPy)", Kiln_EwNumericTensor>;
+                              "to itself, as in NumPy)", Kiln_EwNumericTensor> {
+  let hasFolder = 1;
+}
 def Kiln_LogOp : Kiln_UnaryOp<"log", "ln(x)", Kiln_FloatTensor>;
 def Kiln_SqrtOp : Kiln_UnaryOp<"sqrt", "sqrt(x)", Kiln_FloatTensor>;
 def Kiln_RsqrtOp : Kiln_UnaryOp<"rsqrt", "1 / sqrt(x)", Kiln_FloatTensor>;
@@ -58,14 +65,24 @@ def Kiln_AsinOp : Kiln_UnaryOp<"asin", "asin(x) (NaN outside [-1, 1])",
 def Kiln_AcosOp : Kiln_UnaryOp<"acos", "acos(x) (NaN outside [-1, 1])",
                               Kiln_FloatTensor>;
 def Kiln_AtanOp : Kiln_UnaryOp<"atan", "atan(x)", Kiln_FloatTensor>;
-def Kiln_FloorOp : Kiln_UnaryOp<"floor", "floor(x)", Kiln_FloatTensor>;
-def Kiln_CeilOp : Kiln_UnaryOp<"ceil", "ceil(x)", Kiln_FloatTensor>;
+def Kiln_FloorOp : Kiln_UnaryOp<"floor", "floor(x)", Kiln_FloatTensor> {
+  let hasFolder = 1;
+}
+def Kiln_CeilOp : Kiln_UnaryOp<"ceil", "ceil(x)", Kiln_FloatTensor> {
+  let hasFolder = 1;
+}
 def Kiln_RoundOp : Kiln_UnaryOp<"round", "x rounded to the nearest integer, "
                                 "halves to even (numpy.round)",
-                                Kiln_FloatTensor>;
+                                Kiln_FloatTensor> {
+  let hasFolder = 1;
+}
 def Kiln_SignOp : Kiln_UnaryOp<"sign", "-1, 0 or 1 by the sign of x (NaN "
-                               "stays NaN, -0 gives 0)", Kiln_EwNumericTensor>;
-def Kiln_NotOp : Kiln_UnaryOp<"not", "logical not", Kiln_EwBoolTensor>;
+                               "stays NaN, -0 gives 0)", Kiln_EwNumericTensor> {
+  let hasFolder = 1;
+}
+def Kiln_NotOp : Kiln_UnaryOp<"not", "logical not", Kiln_EwBoolTensor> {
+  let hasFolder = 1;
+}
 def Kiln_IdentityOp : Kiln_UnaryOp<"identity", "x", Kiln_Tensor> {
   let hasFolder = 1;
 }
@@ -180,16 +197,30 @@ class Kiln_BinaryOp<string mnemonic, string semantics,
   }];
 }
 
-def Kiln_AddOp : Kiln_BinaryOp<"add", "lhs + rhs">;
-def Kiln_SubOp : Kiln_BinaryOp<"sub", "lhs - rhs">;
-def Kiln_MulOp : Kiln_BinaryOp<"mul", "lhs * rhs">;
+def Kiln_AddOp : Kiln_BinaryOp<"add", "lhs + rhs"> {
+  let hasFolder = 1;
+}
+def Kiln_SubOp : Kiln_BinaryOp<"sub", "lhs - rhs"> {
+  let hasFolder = 1;
+}
+def Kiln_MulOp : Kiln_BinaryOp<"mul", "lhs * rhs"> {
+  let hasFolder = 1;
+}
 def Kiln_DivOp : Kiln_BinaryOp<"div", "lhs / rhs (integers truncate toward "
-                               "zero; an integer division by zero gives 0)">;
-def Kiln_MaxOp : Kiln_BinaryOp<"max", "maximum(lhs, rhs), NaN propagating">;
-def Kiln_MinOp : Kiln_BinaryOp<"min", "minimum(lhs, rhs), NaN propagating">;
+                               "zero; an integer division by zero gives 0)"> {
+  let hasFolder = 1;
+}
+def Kiln_MaxOp : Kiln_BinaryOp<"max", "maximum(lhs, rhs), NaN propagating"> {
+  let hasFolder = 1;
+}
+def Kiln_MinOp : Kiln_BinaryOp<"min", "minimum(lhs, rhs), NaN propagating"> {
+  let hasFolder = 1;
+}
 def Kiln_PowOp : Kiln_BinaryOp<"pow", "lhs ^ rhs (integers: exact with "
                                "wrap-around; a negative exponent gives 0 "
-                               "unless lhs is 1 or -1)">;
+                               "unless lhs is 1 or -1)"> {
+  let hasFolder = 1;
+}
 
 def Kiln_ModOp : Kiln_BinaryOp<"mod", "lhs mod rhs"> {
   let description = [{
@@ -206,9 +237,15 @@ def Kiln_ModOp : Kiln_BinaryOp<"mod", "lhs mod rhs"> {
                        DefaultValuedAttr<BoolAttr, "false">:$fmod);
 }
 
-def Kiln_AndOp : Kiln_BinaryOp<"and", "lhs && rhs", Kiln_EwBoolTensor>;
-def Kiln_OrOp : Kiln_BinaryOp<"or", "lhs || rhs", Kiln_EwBoolTensor>;
-def Kiln_XorOp : Kiln_BinaryOp<"xor", "lhs != rhs", Kiln_EwBoolTensor>;
+def Kiln_AndOp : Kiln_BinaryOp<"and", "lhs && rhs", Kiln_EwBoolTensor> {
+  let hasFolder = 1;
+}
+def Kiln_OrOp : Kiln_BinaryOp<"or", "lhs || rhs", Kiln_EwBoolTensor> {
+  let hasFolder = 1;
+}
+def Kiln_XorOp : Kiln_BinaryOp<"xor", "lhs != rhs", Kiln_EwBoolTensor> {
+  let hasFolder = 1;
+}
 
 //===----------------------------------------------------------------------===//
 // Comparisons
@@ -264,6 +301,7 @@ def Kiln_SelectOp : Kiln_Op<"select",
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat =
       "$cond `,` $a `,` $b attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Kiln_CastOp : Kiln_Op<"cast",
@@ -288,6 +326,7 @@ def Kiln_CastOp : Kiln_Op<"cast",
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = "$x attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
+  let hasCanonicalizeMethod = 1;
 }
 
 #endif // KILN_ELEMENTWISE_OPS_TD

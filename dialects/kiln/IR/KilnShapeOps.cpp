@@ -2,6 +2,7 @@
 #include "KilnOpsUtils.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 
@@ -977,4 +978,249 @@ ResizeOp::inferSymbolicShapes(SymShapeFn shapeOf,
   }
   results.push_back(std::move(r));
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Folders and canonicalization
+//===----------------------------------------------------------------------===//
+//
+// An op folds to its input only when the types are equal, and a rewrite
+// keeps the result type exactly (dtype, static and dynamic dimensions).
+
+/// `x` when its type is `op`'s (single) result type, else no fold.
+static OpFoldResult inputIfSameType(Operation *op, Value x) {
+  if (x.getType() == op->getResult(0).getType())
+    return x;
+  return {};
+}
+
+/// The type a reshape of `x` to `shape` has, or null if it is invalid.
+static RankedTensorType reshapeType(Value x, ArrayRef<int64_t> shape) {
+  MLIRContext *ctx = x.getContext();
+  ReshapeOp::Properties props;
+  props.shape = DenseI64ArrayAttr::get(ctx, shape);
+  SmallVector<Type, 1> inferred;
+  if (failed(ReshapeOp::inferReturnTypes(
+          ctx, std::nullopt, ReshapeOp::Adaptor(ValueRange{x}, {}, props),
+          inferred)))
+    return {};
+  return cast<RankedTensorType>(inferred[0]);
+}
+
+/// The input of an op that only gives its input's elements (in row-major
+/// order) another shape, or null.
+static Value reshapeLikeInput(Operation *op) {
+  if (isa_and_present<ReshapeOp, SqueezeOp, UnsqueezeOp, FlattenOp>(op))
+    return op->getOperand(0);
+  return {};
+}
+
+/// Two reshape-like ops in a row (`op` and the op defining its input) are one
+/// reshape of the first one's input: the elements keep their row-major order
+/// throughout. The new `shape` must produce `op`'s result type exactly:
+/// - its static sizes, with -1 for its one dynamic dimension, if any (the
+///   element count fixes it);
+/// - for a reshape of a reshape with more dynamic dimensions, the outer
+///   `shape` whose 0 entries (copies of the middle tensor's dimension) are
+///   replaced by that dimension's static size, or stay 0 when the inner
+///   reshape copied the same dimension from the input.
+/// Kiln's `shape` has no way to say "a literal 0" (0 copies), so results
+/// with an empty dimension stay as they are.
+static LogicalResult mergeReshapeLike(Operation *op,
+                                      PatternRewriter &rewriter) {
+  Operation *producer = op->getOperand(0).getDefiningOp();
+  Value source = reshapeLikeInput(producer);
+  if (!source)
+    return failure();
+  auto rt = cast<RankedTensorType>(op->getResult(0).getType());
+  auto mid = cast<RankedTensorType>(op->getOperand(0).getType());
+  if (llvm::is_contained(rt.getShape(), 0))
+    return failure();
+  SmallVector<int64_t> shape;
+  if (rt.getNumDynamicDims() <= 1) {
+    for (int64_t d : rt.getShape())
+      shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  } else if (auto outer = dyn_cast<ReshapeOp>(op)) {
+    auto inner = dyn_cast<ReshapeOp>(producer);
+    for (auto [i, d] : llvm::enumerate(outer.getShape())) {
+      if (d != 0) {
+        shape.push_back(d);
+      } else if (!mid.isDynamicDim(i) && mid.getDimSize(i) != 0) {
+        shape.push_back(mid.getDimSize(i));
+      } else if (inner && i < inner.getShape().size() &&
+                 inner.getShape()[i] == 0) {
+        shape.push_back(0);
+      } else {
+        return failure();
+      }
+    }
+  } else {
+    return failure();
+  }
+  if (reshapeType(source, shape) != rt)
+    return failure();
+  rewriter.replaceOpWithNewOp<ReshapeOp>(op, rt, source,
+                                         rewriter.getDenseI64ArrayAttr(shape));
+  return success();
+}
+
+// A reshape whose result type is its input's is the identity: every entry
+// of `shape` then keeps the dimension at its position (a static size equal
+// to the input's, a 0 copying it, or the one -1 that the element count makes
+// equal to it).
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  return inputIfSameType(*this, getX());
+}
+
+LogicalResult ReshapeOp::canonicalize(ReshapeOp op, PatternRewriter &rewriter) {
+  return mergeReshapeLike(op, rewriter);
+}
+
+// Squeeze, unsqueeze and flatten to the same type remove or insert nothing.
+OpFoldResult SqueezeOp::fold(FoldAdaptor) {
+  return inputIfSameType(*this, getX());
+}
+
+LogicalResult SqueezeOp::canonicalize(SqueezeOp op, PatternRewriter &rewriter) {
+  return mergeReshapeLike(op, rewriter);
+}
+
+OpFoldResult UnsqueezeOp::fold(FoldAdaptor) {
+  return inputIfSameType(*this, getX());
+}
+
+LogicalResult UnsqueezeOp::canonicalize(UnsqueezeOp op,
+                                        PatternRewriter &rewriter) {
+  return mergeReshapeLike(op, rewriter);
+}
+
+OpFoldResult FlattenOp::fold(FoldAdaptor) {
+  return inputIfSameType(*this, getX());
+}
+
+LogicalResult FlattenOp::canonicalize(FlattenOp op, PatternRewriter &rewriter) {
+  return mergeReshapeLike(op, rewriter);
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  for (auto [i, p] : llvm::enumerate(getPermutation()))
+    if ((int64_t)i != p)
+      return {};
+  return getX();
+}
+
+/// transpose(transpose(x, p), q) is transpose(x, p[q[i]]), or x when that
+/// is the identity.
+LogicalResult TransposeOp::canonicalize(TransposeOp op,
+                                        PatternRewriter &rewriter) {
+  auto inner = op.getX().getDefiningOp<TransposeOp>();
+  if (!inner)
+    return failure();
+  SmallVector<int64_t> p = inner.getPermutation(), composed;
+  bool identity = true;
+  for (int64_t q : op.getPermutation()) {
+    identity &= p[q] == (int64_t)composed.size();
+    composed.push_back(p[q]);
+  }
+  if (identity && inner.getX().getType() == op.getType()) {
+    rewriter.replaceOp(op, inner.getX());
+    return success();
+  }
+  rewriter.replaceOpWithNewOp<TransposeOp>(
+      op, op.getType(), inner.getX(), rewriter.getDenseI64ArrayAttr(composed));
+  return success();
+}
+
+/// Splat constants up to this many elements are broadcast at compile time
+/// (the limit kiln-fold-constants has by default): the constant is stored
+/// in the artifact.
+static constexpr int64_t kMaxFoldedSplatElements = int64_t(1) << 22;
+
+OpFoldResult BroadcastToOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult same = inputIfSameType(*this, getX()))
+    return same;
+  auto splat = dyn_cast_if_present<SplatElementsAttr>(adaptor.getX());
+  RankedTensorType rt = getType();
+  if (splat && rt.hasStaticShape() &&
+      rt.getNumElements() <= kMaxFoldedSplatElements)
+    return splat.resizeSplat(rt);
+  return {};
+}
+
+/// broadcast_to(broadcast_to(x, s), t) is broadcast_to(x, t) with t's -1
+/// entries (keep the middle dimension) made the middle tensor's static size
+/// where it has one; a dynamic one came from x's aligned dimension, which
+/// -1 still keeps.
+LogicalResult BroadcastToOp::canonicalize(BroadcastToOp op,
+                                          PatternRewriter &rewriter) {
+  auto inner = op.getX().getDefiningOp<BroadcastToOp>();
+  if (!inner)
+    return failure();
+  RankedTensorType mid = inner.getType();
+  ArrayRef<int64_t> target = op.getShape();
+  size_t offset = target.size() - mid.getRank();
+  SmallVector<int64_t> shape;
+  for (auto [i, d] : llvm::enumerate(target))
+    shape.push_back(d == -1 && i >= offset && !mid.isDynamicDim(i - offset)
+                        ? mid.getDimSize(i - offset)
+                        : d);
+  Value x = inner.getX();
+  BroadcastToOp::Properties props;
+  props.shape = rewriter.getDenseI64ArrayAttr(shape);
+  SmallVector<Type, 1> inferred;
+  if (failed(BroadcastToOp::inferReturnTypes(
+          op.getContext(), std::nullopt,
+          BroadcastToOp::Adaptor(ValueRange{x}, {}, props), inferred)) ||
+      inferred[0] != op.getType())
+    return failure();
+  rewriter.replaceOpWithNewOp<BroadcastToOp>(op, op.getType(), x, props.shape);
+  return success();
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor) {
+  if (getInputs().size() == 1)
+    return inputIfSameType(*this, getInputs()[0]);
+  return {};
+}
+
+LogicalResult SplitOp::fold(FoldAdaptor,
+                            SmallVectorImpl<OpFoldResult> &results) {
+  if (getNumResults() != 1 || getResult(0).getType() != getX().getType())
+    return failure();
+  results.push_back(getX());
+  return success();
+}
+
+/// A slice taking every dimension whole, in order (reversing a dimension of
+/// size 0 or 1 changes nothing either).
+OpFoldResult SliceOp::fold(FoldAdaptor) {
+  RankedTensorType xt = getX().getType();
+  if (xt != getType())
+    return {};
+  SmallVector<int64_t> s, e, k;
+  getPerDimension(s, e, k);
+  for (int64_t i = 0; i < xt.getRank(); ++i) {
+    int64_t d = xt.getDimSize(i);
+    if (ShapedType::isDynamic(d)) {
+      if (k[i] != 1 || !takesWholeDimension(s[i], e[i], k[i]))
+        return {};
+      continue;
+    }
+    auto [start, count] = sliceDim(d, s[i], e[i], k[i]);
+    if (count != d || (d > 1 && (k[i] != 1 || start != 0)))
+      return {};
+  }
+  return getX();
+}
+
+OpFoldResult PadOp::fold(FoldAdaptor) {
+  if (llvm::all_of(getPads(), [](int64_t p) { return p == 0; }))
+    return inputIfSameType(*this, getX());
+  return {};
+}
+
+OpFoldResult TileOp::fold(FoldAdaptor) {
+  if (llvm::all_of(getRepeats(), [](int64_t r) { return r == 1; }))
+    return inputIfSameType(*this, getX());
+  return {};
 }

@@ -29,6 +29,8 @@ def Kiln_ReshapeOp : Kiln_Op<"reshape",
   let arguments = (ins Kiln_Tensor:$x, DenseI64ArrayAttr:$shape);
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = "$x attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+  let hasCanonicalizeMethod = 1;
 }
 
 def Kiln_TransposeOp : Kiln_Op<"transpose",
@@ -51,6 +53,8 @@ def Kiln_TransposeOp : Kiln_Op<"transpose",
     /// `perm`, or the reversal when absent.
     ::llvm::SmallVector<int64_t> getPermutation();
   }];
+  let hasFolder = 1;
+  let hasCanonicalizeMethod = 1;
 }
 
 def Kiln_BroadcastToOp : Kiln_Op<"broadcast_to",
@@ -69,6 +73,8 @@ def Kiln_BroadcastToOp : Kiln_Op<"broadcast_to",
   let arguments = (ins Kiln_Tensor:$x, DenseI64ArrayAttr:$shape);
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = "$x attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+  let hasCanonicalizeMethod = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -98,6 +104,8 @@ def Kiln_SqueezeOp : Kiln_Op<"squeeze",
     /// The removed axes, normalized and sorted.
     ::llvm::SmallVector<int64_t> getSqueezedAxes();
   }];
+  let hasFolder = 1;
+  let hasCanonicalizeMethod = 1;
 }
 
 def Kiln_UnsqueezeOp : Kiln_Op<"unsqueeze",
@@ -121,6 +129,8 @@ def Kiln_UnsqueezeOp : Kiln_Op<"unsqueeze",
     /// The inserted axes, normalized against the result's rank and sorted.
     ::llvm::SmallVector<int64_t> getInsertedAxes();
   }];
+  let hasFolder = 1;
+  let hasCanonicalizeMethod = 1;
 }
 
 def Kiln_FlattenOp : Kiln_Op<"flatten",
@@ -144,6 +154,8 @@ def Kiln_FlattenOp : Kiln_Op<"flatten",
     /// `axis` normalized to [0, rank].
     int64_t getNormalizedAxis();
   }];
+  let hasFolder = 1;
+  let hasCanonicalizeMethod = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -170,6 +182,7 @@ def Kiln_ConcatOp : Kiln_Op<"concat",
     /// `axis` normalized to [0, rank).
     int64_t getNormalizedAxis();
   }];
+  let hasFolder = 1;
 }
 
 def Kiln_SplitOp : Kiln_Op<"split",
@@ -195,6 +208,7 @@ def Kiln_SplitOp : Kiln_Op<"split",
     /// `axis` normalized to [0, rank).
     int64_t getNormalizedAxis();
   }];
+  let hasFolder = 1;
 }
 
 def Kiln_SliceOp : Kiln_Op<"slice",
@@ -226,6 +240,7 @@ def Kiln_SliceOp : Kiln_Op<"slice",
                          ::llvm::SmallVectorImpl<int64_t> &ends,
                          ::llvm::SmallVectorImpl<int64_t> &steps);
   }];
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -281,6 +296,7 @@ def Kiln_PadOp : Kiln_Op<"pad",
                        DefaultValuedAttr<F64Attr, "0.0">:$value);
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = "$x attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Kiln_TileOp : Kiln_Op<"tile",
@@ -299,6 +315,7 @@ def Kiln_TileOp : Kiln_Op<"tile",
   let arguments = (ins Kiln_Tensor:$x, DenseI64ArrayAttr:$repeats);
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = "$x attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Kiln_ResizeOp : Kiln_Op<"resize",

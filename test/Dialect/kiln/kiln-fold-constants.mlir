@@ -1,5 +1,6 @@
 // RUN: kiln-opt %s -split-input-file -kiln-fold-constants -canonicalize | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-fold-constants="max-elements=2" -canonicalize | FileCheck %s --check-prefix=LIMIT
+// RUN: kiln-opt %s -split-input-file -kiln-fold-constants | FileCheck %s --check-prefix=NOCANON
 
 // A constant subgraph collapses to one constant computed by the reference
 // kernels; only the op reading the input stays.
@@ -45,10 +46,16 @@ func.func @large() -> tensor<300xf32> {
 
 // -----
 
-// Ops with regions and ops on non-constants stay.
+// Ops with regions and ops on non-constants stay (NOCANON); the
+// canonicalizer then takes the branch of the constant condition, which
+// yields the constant passed in.
+// NOCANON-LABEL: func.func @kept
+// NOCANON: kiln.if
+// NOCANON: kiln.neg %arg0
 // CHECK-LABEL: func.func @kept
-// CHECK: kiln.if
-// CHECK: kiln.neg %arg0
+// CHECK-NEXT: %[[C:.*]] = kiln.constant dense<1.000000e+00> : tensor<f32>
+// CHECK-NEXT: %[[M:.*]] = kiln.neg %arg0
+// CHECK-NEXT: return %[[C]], %[[M]]
 func.func @kept(%x: tensor<f32>) -> (tensor<f32>, tensor<f32>) {
   %t = kiln.constant dense<true> : tensor<i1>
   %c = kiln.constant dense<1.0> : tensor<f32>

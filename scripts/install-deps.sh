@@ -10,6 +10,7 @@ PKGS=(
   libgtest-dev
   python3 python3-numpy
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata python3-onnx
+  graphviz
 )
 
 missing=()

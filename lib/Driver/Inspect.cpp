@@ -243,6 +243,20 @@ int mlir::kiln::inspectCommand(const InspectOptions &options) {
   if (failed(linalgPm.run(*lowered)))
     return 1;
   std::vector<KernelInfo> kernels = collectKernels(*findGraph(*lowered));
+  // Each kernel's nodes in the graph's order.
+  std::map<std::string, unsigned> position;
+  graph->walk([&](Operation *op) {
+    if (isa<KilnDialect>(op->getDialect()))
+      position.emplace(nodeNameOf(op->getLoc()), position.size());
+  });
+  for (KernelInfo &kernel : kernels)
+    llvm::stable_sort(kernel.nodes, [&](const std::string &a,
+                                        const std::string &b) {
+      auto pa = position.find(a), pb = position.find(b);
+      unsigned ia = pa == position.end() ? ~0u : pa->second;
+      unsigned ib = pb == position.end() ? ~0u : pb->second;
+      return ia < ib;
+    });
 
   llvm::raw_ostream &os = llvm::outs();
   os << "graph " << sig->name << "\n";

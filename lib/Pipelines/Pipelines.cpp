@@ -37,7 +37,6 @@ void mlir::kiln::buildKilnToLinalgPipeline(OpPassManager &pm,
   if (opts.optimize) {
     pm.addPass(createCanonicalizerPass());
     pm.addNestedPass<func::FuncOp>(createKilnFuse());
-    pm.addPass(createCanonicalizerPass());
   }
 }
 

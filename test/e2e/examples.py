@@ -91,11 +91,16 @@ def transformer_ref(w):
     return ref
 
 
-s = kt.Suite("examples")
-g, w = load_example("cnn")
-s.case("cnn", g, [{"image": kt.rand((n, 3, 32, 32))} for n in (1, 3)],
-       cnn_ref(w), rtol=1e-4, atol=1e-6)
-g, w = load_example("transformer")
-s.case("transformer", g, [{"x": kt.rand((n, 64))} for n in (1, 7, 16)],
-       transformer_ref(w), rtol=1e-4, atol=1e-5)
-s.finish()
+def main():
+    s = kt.Suite("examples")
+    g, w = load_example("cnn")
+    s.case("cnn", g, [{"image": kt.rand((n, 3, 32, 32))} for n in (1, 3)],
+           cnn_ref(w), rtol=1e-4, atol=1e-6)
+    g, w = load_example("transformer")
+    s.case("transformer", g, [{"x": kt.rand((n, 64))} for n in (1, 7, 16)],
+           transformer_ref(w), rtol=1e-4, atol=1e-5)
+    s.finish()
+
+
+if __name__ == "__main__":
+    main()

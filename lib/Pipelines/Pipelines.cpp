@@ -21,6 +21,11 @@ void mlir::kiln::buildKilnGraphPipeline(OpPassManager &pm,
                                         const CpuPipelineOptions &opts) {
   pm.addNestedPass<func::FuncOp>(createKilnInferSymbolicDims());
   if (opts.optimize) {
+    // Decomposed ops become single ops, and batch norms fold into the
+    // weights, before constants are folded: the new weights and biases are
+    // kiln ops on constants that kiln-fold-constants then computes.
+    pm.addNestedPass<func::FuncOp>(createKilnRecognizePatterns());
+    pm.addNestedPass<func::FuncOp>(createKilnFoldBatchNorm());
     pm.addNestedPass<func::FuncOp>(createKilnFoldConstants());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());

@@ -526,6 +526,7 @@ LogicalResult Compilation::checkPassNames() {
     return success();
   llvm::StringSet<> known;
   CpuPipelineOptions pipelineOpts;
+  pipelineOpts.checkNumerics = options.checkNumerics;
   for (auto build : {buildKilnGraphPipeline, buildKilnToLinalgPipeline,
                      buildLinalgToLLVMPipeline}) {
     PassManager pm(&session.context());
@@ -730,6 +731,7 @@ int Compilation::run() {
 
 int Compilation::compile(ModuleOp module) {
   CpuPipelineOptions pipelineOpts;
+  pipelineOpts.checkNumerics = options.checkNumerics;
   if (failed(runPasses(module, [&](OpPassManager &pm) {
         buildKilnGraphPipeline(pm, pipelineOpts);
       })))
@@ -741,6 +743,7 @@ int Compilation::compile(ModuleOp module) {
   FailureOr<GraphSignature> sig = extractSignature(*findGraph(module));
   if (failed(sig))
     return 1;
+  sig->numericsChecks = options.checkNumerics;
   if (options.emit == EmitKind::Header)
     return failed(writeText(options.output, [&](raw_ostream &os) {
       os << emitCHeader(*sig);
@@ -767,10 +770,12 @@ int mlir::kiln::compileCommand(const CompileOptions &options) {
 int mlir::kiln::compileToSharedObject(const std::string &input,
                                       const std::string &output,
                                       const std::vector<std::string> &shapes,
-                                      const std::vector<std::string> &binds) {
+                                      const std::vector<std::string> &binds,
+                                      bool checkNumerics) {
   CompileOptions options;
   options.shapes = shapes;
   options.binds = binds;
+  options.checkNumerics = checkNumerics;
   options.input = input;
   options.output = output;
   options.emit = EmitKind::Shared;

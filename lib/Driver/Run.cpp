@@ -39,13 +39,58 @@ LogicalResult writeOutput(const std::string &dir, const std::string &name,
   return success();
 }
 
+/// `--check-numerics` on a compiled run: the first report of the artifact's
+/// numerics checks (the run goes on to its end; later reports are ignored).
+struct NumericsReport {
+  bool seen = false;
+  kiln_numerics_event event{};
+  std::vector<std::string> nodes;
+
+  static void handle(const kiln_numerics_event *event, void *user) {
+    auto *self = static_cast<NumericsReport *>(user);
+    if (self->seen)
+      return;
+    self->seen = true;
+    self->event = *event;
+    for (int32_t i = 0; i < event->num_nodes; ++i)
+      self->nodes.push_back(event->nodes[i]);
+  }
+
+  /// The error, worded as the eager mode's for an op.
+  int error() const {
+    std::string what = "kernel " + std::to_string(event.kernel);
+    for (auto [i, node] : llvm::enumerate(nodes))
+      what += (i ? ", '" : nodes.size() > 1 ? " (nodes '" : " (node '") +
+              node + "'";
+    if (!nodes.empty())
+      what += ")";
+    std::string result = event.num_results > 1
+                             ? "result #" + std::to_string(event.result)
+                             : std::string("its result");
+    return fail("--check-numerics: " + what + ": " + result + " (" +
+                  getDtypeName(event.dtype) + ") has " + Twine(event.nan) +
+                  " NaN and " + Twine(event.inf) + " Inf of " +
+                  Twine(event.elements) + " values");
+  }
+};
+
 int runArtifact(const std::string &path, const RunOptions &options,
-                InputFiles &files) {
+                InputFiles &files, bool compiledHere = false) {
   kiln_model *model = nullptr;
   if (kiln_model_open(path.c_str(), &model) != KILN_OK)
     return fail(kiln_last_error());
   llvm::scope_exit close([&] { kiln_model_close(model); });
   const kiln_graph_desc *desc = kiln_model_describe(model);
+  NumericsReport numerics;
+  if (options.checkNumerics &&
+      kiln_model_set_numerics_handler(model, NumericsReport::handle,
+                                      &numerics) != KILN_OK)
+    return fail(compiledHere
+                    ? "--check-numerics: " + std::string(kiln_last_error())
+                    : "--check-numerics: artifact '" + path +
+                          "' was compiled without numerics checks (build it "
+                          "with kiln compile --emit shared --check-numerics, "
+                          "or run the graph)");
   std::vector<std::string> names;
   for (int32_t i = 0; i < desc->num_inputs; ++i)
     names.push_back(desc->inputs[i].name);
@@ -56,6 +101,8 @@ int runArtifact(const std::string &path, const RunOptions &options,
       runModel("run", model, *ordered);
   if (failed(results))
     return 1;
+  if (numerics.seen)
+    return numerics.error(); // and no outputs are written
   for (auto [out, t] : llvm::zip(ArrayRef(desc->outputs, desc->num_outputs),
                                  *results))
     if (failed(writeOutput(options.outputDir, out.name, t.dtype, t.shape,
@@ -327,9 +374,9 @@ int runEager(const RunOptions &options, InputFiles &files) {
 } // namespace
 
 int mlir::kiln::runCommand(const RunOptions &options) {
-  if (!options.eager && (options.trace || options.checkNumerics))
-    return fail(std::string(options.trace ? "--trace" : "--check-numerics") +
-                " needs --eager (it is not supported for compiled runs yet)");
+  if (!options.eager && options.trace)
+    return fail("--trace needs --eager (it is not supported for compiled "
+                "runs yet)");
   // Like `mkdir -p`: a fresh output directory is the common case.
   if (std::error_code ec =
           llvm::sys::fs::create_directories(options.outputDir))
@@ -359,7 +406,7 @@ int mlir::kiln::runCommand(const RunOptions &options) {
     return fail("cannot create a temporary file");
   llvm::scope_exit remove([&] { llvm::sys::fs::remove(tmp); });
   if (compileToSharedObject(target, std::string(tmp), options.shapes,
-                            options.binds) != 0)
+                            options.binds, options.checkNumerics) != 0)
     return 1;
-  return runArtifact(std::string(tmp), options, files);
+  return runArtifact(std::string(tmp), options, files, /*compiledHere=*/true);
 }

@@ -43,6 +43,10 @@ void mlir::kiln::buildKilnToLinalgPipeline(OpPassManager &pm,
     pm.addPass(createCanonicalizerPass());
     pm.addNestedPass<func::FuncOp>(createKilnFuse());
   }
+  // After the kernels are formed (and last: no later pass of this pipeline
+  // reorders them), so that the kernel numbers are kiln inspect's.
+  if (opts.checkNumerics)
+    pm.addPass(createKilnInsertNumericsChecks());
 }
 
 void mlir::kiln::buildLinalgToLLVMPipeline(OpPassManager &pm,

@@ -219,9 +219,14 @@ struct kiln_model {
   void *workspace;     /* cached, desc->workspace_size bytes (NULL if 0) */
   size_t workspace_size;
   atomic_flag workspace_busy;
+  kiln_numerics_hook *numerics; /* NULL: compiled without --check-numerics */
+  bool numerics_set;            /* this model installed a handler */
+  kiln_numerics_handler numerics_handler;
+  void *numerics_user;
 };
 
 typedef const kiln_graph_desc *(*kiln_describe_fn)(void);
+typedef kiln_numerics_hook *(*kiln_numerics_fn)(void);
 
 static const char *tensor_name(const kiln_tensor_desc *td) {
   return td->name ? td->name : "?";
@@ -418,6 +423,13 @@ kiln_status kiln_model_open(const char *path, kiln_model **out) {
   }
   m->handle = handle;
   m->desc = desc;
+  dlerror();
+  void *numerics = dlsym(handle, "kiln_artifact_numerics");
+  if (numerics) {
+    kiln_numerics_fn get;
+    memcpy(&get, &numerics, sizeof get);
+    m->numerics = get();
+  }
   m->max_symbols = max_symbols;
   m->workspace_size = (size_t)desc->workspace_size;
   atomic_flag_clear(&m->workspace_busy);
@@ -438,6 +450,13 @@ kiln_status kiln_model_open(const char *path, kiln_model **out) {
 void kiln_model_close(kiln_model *model) {
   if (!model)
     return;
+  kiln_numerics_hook *hook = model->numerics;
+  if (model->numerics_set && hook &&
+      hook->handler == model->numerics_handler &&
+      hook->user == model->numerics_user) {
+    hook->handler = NULL;
+    hook->user = NULL;
+  }
   free(model->workspace);
   if (model->handle)
     dlclose(model->handle);
@@ -446,6 +465,32 @@ void kiln_model_close(kiln_model *model) {
 
 const kiln_graph_desc *kiln_model_describe(const kiln_model *model) {
   return model ? model->desc : NULL;
+}
+
+kiln_status kiln_model_set_numerics_handler(kiln_model *model,
+                                            kiln_numerics_handler handler,
+                                            void *user) {
+  if (!model)
+    return kiln_fail(KILN_ERROR_INVALID_ARGUMENT,
+                     "kiln_model_set_numerics_handler: model is NULL");
+  kiln_numerics_hook *hook = model->numerics;
+  if (!hook)
+    return kiln_fail(KILN_ERROR_INVALID_ARGUMENT,
+                     "graph '%s' was compiled without numerics checks "
+                     "(kiln compile --check-numerics)",
+                     model->desc->name);
+  if (hook->abi_version != KILN_ABI_VERSION)
+    return kiln_fail(KILN_ERROR_INVALID_ARGUMENT,
+                     "graph '%s': numerics hook ABI version %u, runtime "
+                     "supports %d",
+                     model->desc->name, (unsigned)hook->abi_version,
+                     KILN_ABI_VERSION);
+  hook->handler = handler;
+  hook->user = handler ? user : NULL;
+  model->numerics_set = handler != NULL;
+  model->numerics_handler = handler;
+  model->numerics_user = hook->user;
+  return KILN_OK;
 }
 
 /*===------------------------------------------------------------------===*

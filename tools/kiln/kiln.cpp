@@ -50,6 +50,9 @@ int main(int argc, char **argv) {
   cc->add_option("--bind", compile.binds,
                  "NAME=FILE.npy: make an input a constant holding the file's "
                  "contents; it leaves the signature (repeatable)");
+  cc->add_flag("--check-numerics", compile.checkNumerics,
+               "Count the NaN and Inf each kernel writes; the artifact "
+               "reports them to a handler (kiln run --check-numerics)");
 
   RunOptions run;
   CLI::App *rc = app.add_subcommand(
@@ -68,8 +71,9 @@ int main(int argc, char **argv) {
   rc->add_flag("--trace", run.trace,
                "With --eager: print each op's result summary (stdout)");
   rc->add_flag("--check-numerics", run.checkNumerics,
-               "With --eager: stop at the first op whose result has a NaN "
-               "or Inf");
+               "Fail at the first op (--eager) or kernel whose result has a "
+               "NaN or Inf; a graph is compiled with the checks, an artifact "
+               "must have them (kiln compile --check-numerics)");
 
   CompareOptions compare;
   CLI::App *mc = app.add_subcommand(

@@ -94,4 +94,51 @@ def KilnFuse : Pass<"kiln-fuse", "func::FuncOp"> {
   ];
 }
 
+def KilnInsertNumericsChecks
+    : Pass<"kiln-insert-numerics-checks", "::mlir::ModuleOp"> {
+  let summary = "Counts the NaN and Inf that each kernel writes and reports them";
+  let description = [{
+    Runs on linalg-on-tensors after `kiln-fuse`, for `--check-numerics`
+    builds only. Right after each kernel of a graph function (see
+    `kiln/Conversion/Kernels.h`; numbered in program order, as `kiln
+    inspect` numbers them), each floating-point tensor result of the kernel
+    is scanned by a reduction `linalg.generic` that counts its NaN and its
+    +-Inf elements into two 0-d `i64` tensors; when either count is not
+    zero, an `scf.if` calls
+
+    ```mlir
+    func.func private @kiln.numerics_report(%kernel: i64, %result: i64,
+        %num_results: i64, %dtype: i64, %nan: i64, %inf: i64,
+        %elements: i64)
+    ```
+
+    (`dtype` is a `kiln_dtype`). The module gets `kiln.numerics_kernels`,
+    the graph nodes of every kernel (an array of arrays of names, indexed by
+    kernel). Neither is resolved in MLIR: the CPU target defines the report
+    function in the artifact, where it forwards each report to a handler
+    the host installs (`kiln_model_set_numerics_handler`).
+
+    A kernel result that is only the destination of further
+    `tensor.insert_slice`/`tensor.insert` ops (a concatenation written part
+    by part) is not checked: it is not whole yet.
+
+    ```mlir
+    %r = linalg.generic ... -> tensor<4xf32>          // kernel 1
+    %counts:2 = linalg.generic {iterator_types = ["reduction"]}
+        ins(%r : tensor<4xf32>) outs(%z0, %z1 : tensor<i64>, tensor<i64>)
+    %nan = tensor.extract %counts#0[] : tensor<i64>
+    %inf = tensor.extract %counts#1[] : tensor<i64>
+    %any = arith.cmpi ne, (%nan + %inf), 0
+    scf.if %any {
+      func.call @kiln.numerics_report(%c1, %c0, %c1, %c3, %nan, %inf, %c4)
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect", "::mlir::func::FuncDialect"
+  ];
+}
+
 #endif // KILN_CONVERSION_PASSES_TD

@@ -30,6 +30,9 @@ struct CompileOptions {
   bool timing = false;
   std::vector<std::string> shapes; // NAME=D0,D1,... (--shape)
   std::vector<std::string> binds;  // NAME=FILE.npy (--bind)
+  /// --check-numerics: after each kernel, count the NaN and Inf it wrote and
+  /// report them through the artifact's numerics hook.
+  bool checkNumerics = false;
 };
 
 struct RunOptions {
@@ -40,7 +43,9 @@ struct RunOptions {
   std::vector<std::string> shapes; // --shape, for a graph that is compiled
   std::vector<std::string> binds;  // --bind, for a graph (compiled or eager)
   bool trace = false;         // --trace: one summary line per op (--eager)
-  bool checkNumerics = false; // --check-numerics: stop at a NaN/Inf (--eager)
+  /// --check-numerics: fail at the first op (--eager) or kernel (compiled)
+  /// whose result has a NaN or Inf.
+  bool checkNumerics = false;
 };
 
 struct CompareOptions {
@@ -85,10 +90,12 @@ int compareCommand(const CompareOptions &options);
 int inspectCommand(const InspectOptions &options);
 
 /// Compiles a graph file to a shared object at `output` (for `kiln run`),
-/// with `shapes` pinned (`--shape`) and `binds` fixed (`--bind`).
+/// with `shapes` pinned (`--shape`), `binds` fixed (`--bind`) and, with
+/// `checkNumerics`, the numerics checks of `kiln compile --check-numerics`.
 int compileToSharedObject(const std::string &input, const std::string &output,
                           const std::vector<std::string> &shapes = {},
-                          const std::vector<std::string> &binds = {});
+                          const std::vector<std::string> &binds = {},
+                          bool checkNumerics = false);
 
 /// Compiles an already loaded graph module (kiln ops, shapes pinned) to a
 /// shared object at `output`, as compileToSharedObject does after loading.

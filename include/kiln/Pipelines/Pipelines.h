@@ -15,11 +15,17 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
   PassOptions::Option<bool> optimize{*this, "optimize",
                                      llvm::cl::desc("Run graph cleanups"),
                                      llvm::cl::init(true)};
+  PassOptions::Option<bool> checkNumerics{
+      *this, "check-numerics",
+      llvm::cl::desc("Count the NaN and Inf each kernel writes and report "
+                     "them (kiln-insert-numerics-checks)"),
+      llvm::cl::init(false)};
 };
 
 /// Graph passes on the kiln dialect: symbolic dims, canonicalization, CSE.
 void buildKilnGraphPipeline(OpPassManager &pm, const CpuPipelineOptions &opts);
-/// kiln -> linalg on tensors.
+/// kiln -> linalg on tensors (kernels formed; with `checkNumerics`, each
+/// kernel's floating results checked for NaN and Inf).
 void buildKilnToLinalgPipeline(OpPassManager &pm, const CpuPipelineOptions &opts);
 /// linalg on tensors -> bufferized -> LLVM dialect.
 void buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptions &opts);

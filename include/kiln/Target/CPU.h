@@ -26,6 +26,8 @@ struct GraphSignature {
   std::string name;
   std::vector<TensorSignature> inputs, outputs;
   uint64_t workspaceSize = 0;
+  /// Compiled with --check-numerics: the artifact exports `<name>_numerics`.
+  bool numericsChecks = false;
 };
 
 /// Reads the signature of a graph function after kiln-infer-symbolic-dims
@@ -42,8 +44,10 @@ struct CpuTargetOptions {
 };
 
 /// Translates a module in the LLVM dialect to LLVM IR, adds the uniform entry
-/// point `<name>_run` and the self-description `<name>_describe`, sets the
-/// target, and optimizes at `optLevel`. Errors are emitted on `module`.
+/// point `<name>_run` and the self-description `<name>_describe` (and, when
+/// kiln-insert-numerics-checks ran, the report function and the hook
+/// `<name>_numerics`), sets the target, and optimizes at `optLevel`. Errors
+/// are emitted on `module`.
 std::unique_ptr<llvm::Module>
 translateGraphToLLVMIR(ModuleOp module, const GraphSignature &signature,
                        const CpuTargetOptions &options,

@@ -1,9 +1,11 @@
 //===- Kernels.cpp - the kernels of a fused linalg function ------*- C++ -*-===//
 #include "kiln/Conversion/Kernels.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/SetVector.h"
@@ -109,8 +111,17 @@ std::vector<KernelInfo> mlir::kiln::collectKernels(func::FuncOp func) {
     std::vector<std::string> names;
     llvm::SetVector<Value> reads;
     for (Operation *member : members)
-      member->walk([&](Operation *inner) {
-        collectNodeNames(inner->getLoc(), names);
+      member->walk<WalkOrder::PreOrder>([&](Operation *inner) {
+        // A tile loop carries its consumer's location; the ops inside name
+        // the nodes in program order.
+        // Slices, sizes and index arithmetic carry the location of the op
+        // they were made for.
+        if (!isa<scf::ForallOp, scf::InParallelOp, tensor::ExtractSliceOp,
+                 tensor::ParallelInsertSliceOp, tensor::EmptyOp,
+                 tensor::DimOp>(inner) &&
+            !isa<arith::ArithDialect, affine::AffineDialect>(
+                inner->getDialect()))
+          collectNodeNames(inner->getLoc(), names);
         for (Value operand : inner->getOperands()) {
           if (!isa<RankedTensorType>(operand.getType()))
             continue;

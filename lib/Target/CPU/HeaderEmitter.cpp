@@ -58,7 +58,11 @@ std::string mlir::kiln::emitCHeader(const GraphSignature &sig) {
      << "    const kiln_tensor *outputs, int32_t num_outputs, void "
         "*workspace);\n\n"
      << "/* The graph's self-description. */\n"
-     << "const kiln_graph_desc *" << sig.name << "_describe(void);\n\n"
-     << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
+     << "const kiln_graph_desc *" << sig.name << "_describe(void);\n\n";
+  if (sig.numericsChecks)
+    os << "/* Compiled with --check-numerics: set the handler that hears of "
+          "the NaN\n * and Inf each kernel produces. */\n"
+       << "kiln_numerics_hook *" << sig.name << "_numerics(void);\n\n";
+  os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   return text;
 }

@@ -1,6 +1,8 @@
 //===- ObjectEmitter.cpp - LLVM IR and machine code in process ---*- C++ -*-===//
 #include "kiln/Target/CPU.h"
 
+#include "kiln/Conversion/NumericsChecks.h"
+
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/IR/LegacyPassManager.h"
@@ -18,6 +20,9 @@ using namespace mlir::kiln;
 namespace mlir::kiln {
 LogicalResult addGraphAbi(llvm::Module &m, llvm::Function *impl,
                           const GraphSignature &sig, bool fixedEntryPoint);
+LogicalResult addNumericsHook(llvm::Module &m, const GraphSignature &sig,
+                              ArrayRef<std::vector<std::string>> kernelNodes,
+                              bool fixedEntryPoint);
 } // namespace mlir::kiln
 
 namespace {
@@ -124,6 +129,26 @@ mlir::kiln::translateGraphToLLVMIR(ModuleOp module,
     module.emitError("the lowered graph function '")
         << signature.name << "' does not have the expected signature";
     return nullptr;
+  }
+  if (auto kernels = module->getAttrOfType<ArrayAttr>(kNumericsKernelsAttr)) {
+    std::vector<std::vector<std::string>> kernelNodes;
+    for (Attribute kernel : kernels) {
+      auto nodes = dyn_cast<ArrayAttr>(kernel);
+      if (!nodes) {
+        module.emitError("malformed ") << kNumericsKernelsAttr;
+        return nullptr;
+      }
+      std::vector<std::string> &names = kernelNodes.emplace_back();
+      for (Attribute node : nodes)
+        if (auto name = dyn_cast<StringAttr>(node))
+          names.push_back(name.str());
+    }
+    if (failed(addNumericsHook(*llvmModule, signature, kernelNodes,
+                               options.fixedEntryPoint))) {
+      module.emitError("the numerics report function '")
+          << kNumericsReportFn << "' is missing or has another signature";
+      return nullptr;
+    }
   }
   llvmModule->setTargetTriple(tm->getTargetTriple());
   llvmModule->setDataLayout(tm->createDataLayout());

@@ -9,6 +9,12 @@
  *
  * A shared library (`--emit shared`) also exports `kiln_artifact_describe`,
  * the same function under a fixed name, so that a loader need not know NAME.
+ * An artifact compiled with `--check-numerics` also exports
+ *
+ *   kiln_numerics_hook *NAME_numerics(void);
+ *
+ * (and `kiln_artifact_numerics`, in a shared library), through which a host
+ * learns of the NaN and Inf that the graph's kernels produce.
  * This file is copied verbatim into every generated header, so that a program
  * can use a compiled graph with no Kiln headers installed. See docs/abi.md.
  *===----------------------------------------------------------------------===*/
@@ -81,6 +87,35 @@ typedef struct kiln_graph_desc {
                  const kiln_tensor *outputs, int32_t num_outputs,
                  void *workspace);
 } kiln_graph_desc;
+
+/* One kernel's result that holds NaN or Inf (artifacts compiled with
+ * --check-numerics). Valid during the handler's call only; `nodes` is static. */
+typedef struct kiln_numerics_event {
+  int32_t kernel;      /* the kernel, numbered in program order from 0 */
+  int32_t result;      /* which of its results */
+  int32_t num_results; /* how many results the kernel has */
+  int32_t dtype;       /* a kiln_dtype (floating) */
+  /* The graph nodes whose work the kernel does, in program order. */
+  const char *const *nodes;
+  int32_t num_nodes;
+  int64_t nan;      /* NaN elements */
+  int64_t inf;      /* +Inf and -Inf elements */
+  int64_t elements; /* elements of the result */
+} kiln_numerics_event;
+
+/* Called, on the thread that runs the graph, right after a kernel whose
+ * result holds NaN or Inf; the run then goes on. */
+typedef void (*kiln_numerics_handler)(const kiln_numerics_event *event,
+                                      void *user);
+
+/* The artifact's numerics hook: one per loaded artifact. While `handler` is
+ * NULL the checks still run but report nothing. Set it before running. */
+typedef struct kiln_numerics_hook {
+  uint32_t abi_version; /* KILN_ABI_VERSION */
+  int32_t num_kernels;
+  kiln_numerics_handler handler;
+  void *user;
+} kiln_numerics_hook;
 
 #ifdef __cplusplus
 }

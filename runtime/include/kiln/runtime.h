@@ -134,6 +134,18 @@ KILN_RUNTIME_API kiln_status kiln_model_run(kiln_model *model,
                                             const kiln_tensor *outputs,
                                             int32_t num_outputs);
 
+/* Installs `handler` (with `user`) as the numerics handler of the model's
+ * artifact, which must have been compiled with --check-numerics: after each
+ * kernel whose result holds NaN or Inf, kiln_model_run's call of the graph
+ * calls it (see kiln_numerics_event in kiln/abi.h) and goes on. NULL removes
+ * it. The handler belongs to the loaded artifact, so models opened from the
+ * same file share it; kiln_model_close removes the handler that model set.
+ * Set it while no run of that artifact is in progress.
+ * Errors: KILN_ERROR_INVALID_ARGUMENT (NULL model; an artifact compiled
+ * without --check-numerics, or whose hook has another ABI version). */
+KILN_RUNTIME_API kiln_status kiln_model_set_numerics_handler(
+    kiln_model *model, kiln_numerics_handler handler, void *user);
+
 /*===------------------------------------------------------------------===*
  * NumPy .npy files
  *===------------------------------------------------------------------===*/

@@ -315,6 +315,11 @@ static kiln_status check_graph_desc(const char *path, const kiln_graph_desc *d,
   if (!d->run)
     return kiln_fail(KILN_ERROR_FORMAT,
                      "'%s': artifact '%s' has no run function", path, d->name);
+  if (d->abi_version >= 2 && !d->run_ex)
+    return kiln_fail(KILN_ERROR_FORMAT,
+                     "'%s': artifact '%s' has no run_ex function (required "
+                     "by ABI version %u)",
+                     path, d->name, (unsigned)d->abi_version);
   kiln_status s;
   int64_t nsym = 0;
   for (int32_t i = 0; i < d->num_inputs; ++i) {
@@ -774,9 +779,23 @@ static kiln_status check_outputs(const kiln_graph_desc *d, const symtab *t,
 kiln_status kiln_model_run(kiln_model *model, const kiln_tensor *inputs,
                            int32_t num_inputs, const kiln_tensor *outputs,
                            int32_t num_outputs) {
+  return kiln_model_run_threads(model, inputs, num_inputs, outputs,
+                                num_outputs, 0);
+}
+
+kiln_status kiln_model_run_threads(kiln_model *model,
+                                   const kiln_tensor *inputs,
+                                   int32_t num_inputs,
+                                   const kiln_tensor *outputs,
+                                   int32_t num_outputs, int32_t num_threads) {
   if (!model)
     return kiln_fail(KILN_ERROR_INVALID_ARGUMENT, "kiln_model_run: model is NULL");
   const kiln_graph_desc *d = model->desc;
+  if (num_threads < 0)
+    return kiln_fail(KILN_ERROR_INVALID_ARGUMENT,
+                     "graph '%s': num_threads must be >= 0 (0 = one per "
+                     "online CPU), got %d",
+                     d->name, num_threads);
   symbol stack[KILN_STACK_SYMBOLS];
   symtab t;
   kiln_status s = symtab_init(&t, stack, model->max_symbols);
@@ -808,7 +827,21 @@ kiln_status kiln_model_run(kiln_model *model, const kiln_tensor *inputs,
       own = true;
     }
   }
-  int32_t rc = d->run(inputs, num_inputs, outputs, num_outputs, ws);
+  int32_t rc;
+  if (d->run_ex) {
+    /* 0 means one per online CPU; never more threads than CPUs. */
+    int32_t cpus = kiln_pool_cpus();
+    int32_t threads =
+        num_threads == 0 || num_threads > cpus ? cpus : num_threads;
+    kiln_exec exec;
+    exec.abi_version = KILN_ABI_VERSION;
+    exec.num_threads = threads;
+    exec.parallel_for = kiln_pool_parallel_for;
+    exec.user = threads > 1 ? kiln_pool_get() : NULL;
+    rc = d->run_ex(inputs, num_inputs, outputs, num_outputs, ws, &exec);
+  } else {
+    rc = d->run(inputs, num_inputs, outputs, num_outputs, ws);
+  }
   if (claimed)
     atomic_flag_clear_explicit(&model->workspace_busy, memory_order_release);
   if (own)

@@ -7,6 +7,7 @@
  *   FAKE_ABI_VERSION=99  an artifact from an incompatible compiler
  *   FAKE_RUN_RESULT=4    the graph's run function always fails with that code
  *   FAKE_BAD_DESC        the output uses a symbol ("M") no input binds
+ *   FAKE_NO_RUN_EX       the description has no run_ex (required by ABI 2)
  *===----------------------------------------------------------------------===*/
 #include "kiln/abi.h"
 
@@ -38,11 +39,23 @@ static const kiln_tensor_desc outputs_desc[] = {
 EXPORT int32_t addone_run(const kiln_tensor *inputs, int32_t num_inputs,
                           const kiln_tensor *outputs, int32_t num_outputs,
                           void *workspace);
+EXPORT int32_t addone_run_ex(const kiln_tensor *inputs, int32_t num_inputs,
+                             const kiln_tensor *outputs, int32_t num_outputs,
+                             void *workspace, const kiln_exec *exec);
 
 int32_t addone_run(const kiln_tensor *inputs, int32_t num_inputs,
                    const kiln_tensor *outputs, int32_t num_outputs,
                    void *workspace) {
+  return addone_run_ex(inputs, num_inputs, outputs, num_outputs, workspace,
+                       NULL);
+}
+
+/* A graph with no parallel loop: exec is not used. */
+int32_t addone_run_ex(const kiln_tensor *inputs, int32_t num_inputs,
+                      const kiln_tensor *outputs, int32_t num_outputs,
+                      void *workspace, const kiln_exec *exec) {
   (void)workspace;
+  (void)exec;
   if (FAKE_RUN_RESULT != 0)
     return FAKE_RUN_RESULT;
   /* The same checks that compiled code makes. */
@@ -65,8 +78,15 @@ int32_t addone_run(const kiln_tensor *inputs, int32_t num_inputs,
   return KILN_RUN_OK;
 }
 
+#ifdef FAKE_NO_RUN_EX
+#define FAKE_RUN_EX NULL
+#else
+#define FAKE_RUN_EX addone_run_ex
+#endif
+
 static const kiln_graph_desc desc = {
-    FAKE_ABI_VERSION, "addone", 1, 1, inputs_desc, outputs_desc, 0, addone_run};
+    FAKE_ABI_VERSION, "addone",   1, 1, inputs_desc, outputs_desc, 0,
+    addone_run,       FAKE_RUN_EX};
 
 EXPORT const kiln_graph_desc *addone_describe(void);
 EXPORT const kiln_graph_desc *kiln_artifact_describe(void);

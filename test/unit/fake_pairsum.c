@@ -42,10 +42,22 @@ static const kiln_tensor_desc outputs_desc[] = {
 EXPORT int32_t pairsum_run(const kiln_tensor *inputs, int32_t num_inputs,
                            const kiln_tensor *outputs, int32_t num_outputs,
                            void *workspace);
+EXPORT int32_t pairsum_run_ex(const kiln_tensor *inputs, int32_t num_inputs,
+                              const kiln_tensor *outputs, int32_t num_outputs,
+                              void *workspace, const kiln_exec *exec);
 
 int32_t pairsum_run(const kiln_tensor *inputs, int32_t num_inputs,
                     const kiln_tensor *outputs, int32_t num_outputs,
                     void *workspace) {
+  return pairsum_run_ex(inputs, num_inputs, outputs, num_outputs, workspace,
+                        NULL);
+}
+
+/* A graph with no parallel loop: exec is not used. */
+int32_t pairsum_run_ex(const kiln_tensor *inputs, int32_t num_inputs,
+                       const kiln_tensor *outputs, int32_t num_outputs,
+                       void *workspace, const kiln_exec *exec) {
+  (void)exec;
   if (num_inputs != 3 || num_outputs != 3)
     return KILN_RUN_BAD_COUNT;
   if (!workspace || ((uintptr_t)workspace % 64) != 0)
@@ -82,7 +94,8 @@ int32_t pairsum_run(const kiln_tensor *inputs, int32_t num_inputs,
 
 static const kiln_graph_desc desc = {KILN_ABI_VERSION, "pairsum", 3, 3,
                                      inputs_desc, outputs_desc,
-                                     WORKSPACE_BYTES, pairsum_run};
+                                     WORKSPACE_BYTES, pairsum_run,
+                                     pairsum_run_ex};
 
 EXPORT const kiln_graph_desc *pairsum_describe(void);
 EXPORT const kiln_graph_desc *kiln_artifact_describe(void);

@@ -3,18 +3,23 @@
 // that implement kiln/abi.h the way compiled graphs do.
 #include "kiln/runtime.h"
 
+#include "fake_parfor.h"
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <memory>
 #include <fstream>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -31,6 +36,9 @@ namespace {
       EXPECT_NE(msg_.find(part_), std::string::npos)                           \
           << "message \"" << msg_ << "\" should contain \"" << part_ << "\"";  \
   } while (0)
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 kiln_tensor tensor(void *data, const std::vector<int64_t> &shape,
                    int32_t dtype = KILN_DTYPE_F32) {
@@ -82,7 +90,8 @@ TEST(ModelOpen, DescribesAddOne) {
 TEST(ModelOpen, WrongAbiVersion) {
   kiln_model *m = reinterpret_cast<kiln_model *>(0x1);
   EXPECT_ERROR(kiln_model_open(FAKE_ABI99_PATH, &m), KILN_ERROR_ABI,
-               "artifact ABI version 99, runtime supports 1", FAKE_ABI99_PATH);
+               "artifact ABI version 99, runtime supports " STR(KILN_ABI_VERSION),
+               FAKE_ABI99_PATH);
   EXPECT_EQ(m, nullptr);
 }
 
@@ -136,6 +145,14 @@ TEST(ModelOpen, MalformedDescription) {
   kiln_model *m = nullptr;
   EXPECT_ERROR(kiln_model_open(FAKE_BADDESC_PATH, &m), KILN_ERROR_FORMAT,
                "output 'y' dim 0", "symbol 'M'");
+  EXPECT_EQ(m, nullptr);
+}
+
+TEST(ModelOpen, MissingRunEx) {
+  kiln_model *m = nullptr;
+  EXPECT_ERROR(kiln_model_open(FAKE_NORUNEX_PATH, &m), KILN_ERROR_FORMAT,
+               FAKE_NORUNEX_PATH, "artifact 'addone' has no run_ex function",
+               "ABI version " STR(KILN_ABI_VERSION));
   EXPECT_EQ(m, nullptr);
 }
 
@@ -471,6 +488,259 @@ TEST_F(PairSum, ConcurrentRunsOnOneModel) {
   for (auto &th : threads)
     th.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+//===----------------------------------------------------------------------===//
+// Threads: kiln_model_run_threads and the runtime's pool, through the parallel
+// loop of parfor (fake_parfor.c), which reports what its loop body saw.
+//===----------------------------------------------------------------------===//
+
+int32_t online_cpus() {
+  long c = sysconf(_SC_NPROCESSORS_ONLN);
+  return c < 1 ? 1 : static_cast<int32_t>(c);
+}
+
+// The thread count a run gets for `requested`: 0 and counts above the number
+// of CPUs mean one per CPU.
+int32_t resolved_threads(int32_t requested) {
+  int32_t cpus = online_cpus();
+  return requested == 0 || requested > cpus ? cpus : requested;
+}
+
+constexpr int64_t kMinWorkerStack = int64_t{16} << 20;
+
+struct ParForCall {
+  explicit ParForCall(int64_t n, int64_t inner_n = 0, int64_t work = 0,
+                      bool rendezvous = false)
+      : n(n), x(n), y(n, -99), visits(n, -99), stats(FAKE_STAT_COUNT, -1),
+        cfg(FAKE_CFG_COUNT, 0), x_shape{n}, cfg_shape{FAKE_CFG_COUNT},
+        stats_shape{FAKE_STAT_COUNT} {
+    for (int64_t i = 0; i < n; ++i)
+      x[i] = static_cast<int32_t>(i * 7 % 1001) - 500;
+    cfg[FAKE_CFG_INNER_N] = inner_n;
+    cfg[FAKE_CFG_WORK] = work;
+    cfg[FAKE_CFG_RENDEZVOUS] = rendezvous;
+    inputs[0] = tensor(x.data(), x_shape, KILN_DTYPE_I32);
+    inputs[1] = tensor(cfg.data(), cfg_shape, KILN_DTYPE_I64);
+    outputs[0] = tensor(y.data(), x_shape, KILN_DTYPE_I32);
+    outputs[1] = tensor(visits.data(), x_shape, KILN_DTYPE_I32);
+    outputs[2] = tensor(stats.data(), stats_shape, KILN_DTYPE_I64);
+  }
+  kiln_status run(kiln_model *m, int32_t threads) {
+    return kiln_model_run_threads(m, inputs, 2, outputs, 3, threads);
+  }
+  int64_t stat(int i) const { return stats[i]; }
+
+  // Every iteration ran exactly once and computed x + 1; the loop ran on at
+  // most the resolved number of threads; nested loops stayed on their thread;
+  // workers have big enough stacks.
+  ::testing::AssertionResult check(int32_t requested) const {
+    const int32_t threads = resolved_threads(requested);
+    auto fail = [&] {
+      return ::testing::AssertionFailure()
+             << "n=" << n << " threads=" << requested << ": ";
+    };
+    for (int64_t i = 0; i < n; ++i) {
+      if (visits[i] != 1)
+        return fail() << "iteration " << i << " ran " << visits[i] << " times";
+      if (y[i] != x[i] + 1)
+        return fail() << "y[" << i << "] = " << y[i] << ", expected "
+                      << x[i] + 1;
+    }
+    if (stat(FAKE_STAT_EXEC_THREADS) != threads)
+      return fail() << "exec->num_threads " << stat(FAKE_STAT_EXEC_THREADS);
+    if (stat(FAKE_STAT_MAX_ACTIVE) > threads)
+      return fail() << stat(FAKE_STAT_MAX_ACTIVE) << " chunks ran at once";
+    if (stat(FAKE_STAT_THREADS) > threads)
+      return fail() << "ran on " << stat(FAKE_STAT_THREADS) << " threads";
+    if ((n == 0) != (stat(FAKE_STAT_CALLS) == 0))
+      return fail() << stat(FAKE_STAT_CALLS) << " calls of the loop body";
+    if (stat(FAKE_STAT_CALLS) > n)
+      return fail() << stat(FAKE_STAT_CALLS) << " calls for " << n
+                    << " iterations";
+    if (stat(FAKE_STAT_INNER) != n * cfg[FAKE_CFG_INNER_N])
+      return fail() << stat(FAKE_STAT_INNER) << " nested iterations";
+    if (stat(FAKE_STAT_INNER_FOREIGN) != 0)
+      return fail() << stat(FAKE_STAT_INNER_FOREIGN)
+                    << " nested chunks left their thread";
+    if (threads == 1 &&
+        (stat(FAKE_STAT_FOREIGN) != 0 || stat(FAKE_STAT_THREADS) != (n > 0)))
+      return fail() << "one thread, but " << stat(FAKE_STAT_FOREIGN)
+                    << " chunks ran on other threads";
+    if (stat(FAKE_STAT_FOREIGN) > 0 &&
+        stat(FAKE_STAT_MIN_STACK) < kMinWorkerStack)
+      return fail() << "a worker's stack is " << stat(FAKE_STAT_MIN_STACK)
+                    << " bytes";
+    return ::testing::AssertionSuccess();
+  }
+
+  int64_t n;
+  std::vector<int32_t> x, y, visits;
+  std::vector<int64_t> stats, cfg;
+  std::vector<int64_t> x_shape, cfg_shape, stats_shape;
+  kiln_tensor inputs[2];
+  kiln_tensor outputs[3];
+};
+
+class Threads : public ::testing::Test {
+protected:
+  void SetUp() override {
+    model_ = open(FAKE_PARFOR_PATH);
+    ASSERT_TRUE(model_);
+  }
+  kiln_model *m() { return model_.get(); }
+  ModelPtr model_;
+};
+
+TEST_F(Threads, EveryIterationRunsOnce) {
+  for (int32_t threads : {1, 2, 0}) {
+    for (int64_t n : {0, 1, 7, 1000}) {
+      ParForCall call(n, 0, 50);
+      ASSERT_EQ(call.run(m(), threads), KILN_OK) << kiln_last_error();
+      EXPECT_TRUE(call.check(threads));
+    }
+  }
+}
+
+TEST_F(Threads, OneThreadRunsOnTheCaller) {
+  ParForCall call(1000, 3, 50);
+  ASSERT_EQ(call.run(m(), 1), KILN_OK) << kiln_last_error();
+  EXPECT_TRUE(call.check(1));
+  EXPECT_EQ(call.stat(FAKE_STAT_THREADS), 1);
+  EXPECT_EQ(call.stat(FAKE_STAT_FOREIGN), 0);
+  EXPECT_EQ(call.stat(FAKE_STAT_MAX_ACTIVE), 1);
+}
+
+TEST_F(Threads, ThreadCountResolution) {
+  const int32_t cpus = online_cpus();
+  for (int32_t requested : {0, 1, 2, 3, 1 << 20}) {
+    ParForCall call(10);
+    ASSERT_EQ(call.run(m(), requested), KILN_OK) << kiln_last_error();
+    EXPECT_EQ(call.stat(FAKE_STAT_EXEC_THREADS),
+              requested == 0 ? cpus : std::min(requested, cpus))
+        << requested;
+  }
+  // kiln_model_run uses one thread per CPU.
+  ParForCall call(10);
+  ASSERT_EQ(kiln_model_run(m(), call.inputs, 2, call.outputs, 3), KILN_OK)
+      << kiln_last_error();
+  EXPECT_EQ(call.stat(FAKE_STAT_EXEC_THREADS), cpus);
+  EXPECT_TRUE(call.check(0));
+}
+
+TEST_F(Threads, NegativeThreadCountIsAnError) {
+  ParForCall call(10);
+  EXPECT_ERROR(call.run(m(), -1), KILN_ERROR_INVALID_ARGUMENT,
+               "graph 'parfor'", "num_threads must be >= 0", "got -1");
+  EXPECT_EQ(call.visits[0], -99); // nothing ran
+}
+
+// The run's first chunk waits until a second thread runs one, so the pool's
+// workers must take part.
+TEST_F(Threads, WorkersTakePart) {
+  if (online_cpus() < 2)
+    GTEST_SKIP() << "one CPU: the pool has no workers";
+  for (int32_t threads : {2, 0}) {
+    ParForCall call(1000, 0, 50, /*rendezvous=*/true);
+    ASSERT_EQ(call.run(m(), threads), KILN_OK) << kiln_last_error();
+    EXPECT_TRUE(call.check(threads));
+    EXPECT_GE(call.stat(FAKE_STAT_THREADS), 2);
+    EXPECT_GE(call.stat(FAKE_STAT_FOREIGN), 1);
+    EXPECT_GE(call.stat(FAKE_STAT_MIN_STACK), kMinWorkerStack);
+  }
+}
+
+TEST_F(Threads, NestedLoopsRunInline) {
+  for (int32_t threads : {0, 2}) {
+    ParForCall call(200, 13, 10, /*rendezvous=*/online_cpus() >= 2);
+    ASSERT_EQ(call.run(m(), threads), KILN_OK) << kiln_last_error();
+    EXPECT_TRUE(call.check(threads)); // includes the nested iteration count
+    EXPECT_EQ(call.stat(FAKE_STAT_INNER), 200 * 13);
+    EXPECT_EQ(call.stat(FAKE_STAT_INNER_FOREIGN), 0);
+  }
+}
+
+// Several threads run the model at once with different thread counts: each
+// run is complete and within its count, none deadlocks, and the pool's
+// workers never run more than CPUs - 1 chunks at once in all.
+TEST_F(Threads, ConcurrentRuns) {
+  constexpr int kCallers = 8;
+  constexpr int kRuns = 50;
+  const int32_t counts[] = {0, 1, 2, 3};
+  const int64_t sizes[] = {0, 1, 7, 1000};
+  std::atomic<int> failures{0};
+  std::mutex first_mu;
+  std::string first;
+  std::vector<std::thread> callers;
+  for (int t = 0; t < kCallers; ++t) {
+    callers.emplace_back([&, t] {
+      for (int it = 0; it < kRuns; ++it) {
+        const int32_t threads = counts[(t + it) % 4];
+        ParForCall call(sizes[(t * 3 + it) % 4], it % 5 == 0 ? 3 : 0, 20);
+        kiln_status s = call.run(m(), threads);
+        ::testing::AssertionResult ok = ::testing::AssertionSuccess();
+        if (s != KILN_OK)
+          ok = ::testing::AssertionFailure() << kiln_last_error();
+        else
+          ok = call.check(threads);
+        if (!ok) {
+          ++failures;
+          std::lock_guard<std::mutex> lock(first_mu);
+          if (first.empty())
+            first = ok.message();
+        }
+      }
+    });
+  }
+  for (auto &th : callers)
+    th.join();
+  EXPECT_EQ(failures.load(), 0) << "first failure: " << first;
+
+  ParForCall last(7);
+  ASSERT_EQ(last.run(m(), 1), KILN_OK) << kiln_last_error();
+  EXPECT_LE(last.stat(FAKE_STAT_GLOBAL_MAX_FOREIGN), online_cpus() - 1);
+}
+
+// A child process has none of its parent's workers: it must neither wait for
+// them nor run without a pool.
+TEST_F(Threads, ForkedChildRunsWithItsOwnPool) {
+  ParForCall before(100, 0, 10);
+  ASSERT_EQ(before.run(m(), 0), KILN_OK) << kiln_last_error(); // pool exists
+  pid_t pid = fork();
+  ASSERT_NE(pid, -1);
+  if (pid == 0) {
+    alarm(30); // a deadlock kills the child
+    bool ok = true;
+    for (int i = 0; i < 5 && ok; ++i) {
+      ParForCall call(1000, 0, 50, /*rendezvous=*/online_cpus() >= 2);
+      ok = call.run(m(), 0) == KILN_OK && call.check(0) &&
+           (online_cpus() < 2 || call.stat(FAKE_STAT_THREADS) >= 2);
+    }
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status)) << "child killed by signal "
+                                 << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
+  ParForCall after(1000, 0, 50);
+  ASSERT_EQ(after.run(m(), 0), KILN_OK) << kiln_last_error();
+  EXPECT_TRUE(after.check(0));
+}
+
+TEST_F(Threads, GraphWithoutParallelLoops) {
+  ModelPtr addone = open(FAKE_ADDONE_PATH);
+  ASSERT_TRUE(addone);
+  std::vector<float> x = {1, 2, 3, 4, 5, 6}, y(6);
+  std::vector<int64_t> shape = {2, 3};
+  kiln_tensor in = tensor(x.data(), shape), out = tensor(y.data(), shape);
+  for (int32_t threads : {0, 1, 4}) {
+    ASSERT_EQ(kiln_model_run_threads(addone.get(), &in, 1, &out, 1, threads),
+              KILN_OK)
+        << kiln_last_error();
+    for (int i = 0; i < 6; ++i)
+      EXPECT_EQ(y[i], x[i] + 1.0f);
+  }
 }
 
 TEST(LastError, IsPerThread) {

@@ -5,7 +5,16 @@
  *   int32_t NAME_run(const kiln_tensor *inputs, int32_t num_inputs,
  *                    const kiln_tensor *outputs, int32_t num_outputs,
  *                    void *workspace);
+ *   int32_t NAME_run_ex(const kiln_tensor *inputs, int32_t num_inputs,
+ *                       const kiln_tensor *outputs, int32_t num_outputs,
+ *                       void *workspace, const kiln_exec *exec);
  *   const kiln_graph_desc *NAME_describe(void);
+ *
+ * NAME_run is NAME_run_ex with no `exec`: it runs on the calling thread.
+ * `workspace` holds desc->workspace_size bytes, 64-byte aligned (NULL when
+ * that size is 0); the graph keeps all its intermediate tensors there and
+ * allocates no memory when its shapes are static. One workspace serves one
+ * run at a time.
  *
  * A shared library (`--emit shared`) also exports `kiln_artifact_describe`,
  * the same function under a fixed name, so that a loader need not know NAME.
@@ -28,7 +37,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever any struct below or the entry-point signature changes. */
-#define KILN_ABI_VERSION 1
+#define KILN_ABI_VERSION 2
 
 typedef enum kiln_dtype {
   KILN_DTYPE_F16 = 1,
@@ -61,6 +70,25 @@ typedef struct kiln_tensor {
   int32_t dtype; /* a kiln_dtype */
 } kiln_tensor;
 
+/* A range of a parallel loop: runs iterations [begin, end) of the loop whose
+ * state is `ctx`. */
+typedef void (*kiln_task_fn)(void *ctx, int64_t begin, int64_t end);
+
+/* How NAME_run_ex runs its parallel loops. For each parallel loop of n
+ * iterations (n > 1) the graph calls
+ *     exec->parallel_for(exec->user, exec->num_threads, fn, ctx, n)
+ * which must call fn on disjoint ranges that cover [0, n), on at most
+ * num_threads threads at once (the calling one included), and return when
+ * all have returned. With exec == NULL, parallel_for == NULL or
+ * num_threads <= 1, the graph runs the loop itself on the calling thread. */
+typedef struct kiln_exec {
+  uint32_t abi_version; /* KILN_ABI_VERSION */
+  int32_t num_threads;
+  void (*parallel_for)(void *user, int32_t num_threads, kiln_task_fn fn,
+                       void *ctx, int64_t n);
+  void *user;
+} kiln_exec;
+
 /* The static description of one input or output. */
 typedef struct kiln_tensor_desc {
   const char *name;
@@ -86,6 +114,9 @@ typedef struct kiln_graph_desc {
   int32_t (*run)(const kiln_tensor *inputs, int32_t num_inputs,
                  const kiln_tensor *outputs, int32_t num_outputs,
                  void *workspace);
+  int32_t (*run_ex)(const kiln_tensor *inputs, int32_t num_inputs,
+                    const kiln_tensor *outputs, int32_t num_outputs,
+                    void *workspace, const kiln_exec *exec);
 } kiln_graph_desc;
 
 /* One kernel's result that holds NaN or Inf (artifacts compiled with

@@ -3,8 +3,9 @@
  * A small C11 library (no LLVM/MLIR dependency) that loads compiled Kiln
  * artifacts (shared objects made by `kiln compile --emit shared`), checks
  * their ABI version, validates tensors against the graph's self-description
- * with precise error messages, and runs them. It also reads and writes NumPy
- * `.npy` files, the tensor interchange format of `kiln run`.
+ * with precise error messages, and runs them, their parallel loops on a
+ * process-wide thread pool. It also reads and writes NumPy `.npy` files, the
+ * tensor interchange format of `kiln run`.
  *
  * Conventions
  *   - Every fallible function returns a kiln_status; on failure,
@@ -19,10 +20,19 @@
  *     two threads do not use the same kiln_npy or output file concurrently.
  *   - kiln_model_open() may be called from several threads at once.
  *   - A kiln_model may be shared between threads: kiln_model_describe(),
- *     kiln_model_resolve_output_shape() and kiln_model_run() can be called
- *     concurrently on one model (the cached workspace is claimed with an
- *     atomic flag; a caller that finds it busy uses a private workspace for
- *     that call). Concurrent runs must use distinct output buffers.
+ *     kiln_model_resolve_output_shape(), kiln_model_run() and
+ *     kiln_model_run_threads() can be called concurrently on one model (the
+ *     cached workspace is claimed with an atomic flag; a caller that finds it
+ *     busy uses a private workspace for that call). Concurrent runs must use
+ *     distinct output buffers.
+ *   - All runs share one thread pool of (online CPUs - 1) workers, created on
+ *     first use. A run takes only idle workers and runs the rest of its work
+ *     on its own thread, so concurrent runs (of any models, from any threads)
+ *     never wait for one another, never deadlock, and never put more than
+ *     CPUs - 1 pool threads to work in all. A run started from inside a
+ *     graph's parallel loop runs on that thread alone.
+ *   - The workers are never joined; they sleep when idle. A child created by
+ *     fork() gets a pool of its own on first use.
  *   - kiln_model_close() must not race with any other use of that model.
  *
  * See docs/runtime.md for a guide, and kiln/abi.h for the artifact ABI.
@@ -125,14 +135,28 @@ KILN_RUNTIME_API kiln_status kiln_model_resolve_output_shape(
 /* Validates inputs (as above) and outputs (count, dtype, rank, shape equal to
  * the resolved shape, non-NULL data when the tensor has elements), provides
  * a workspace of desc->workspace_size bytes (64-byte aligned; cached in the
- * model and reused, see "Thread safety"), then calls desc->run. A nonzero
- * return code from the graph becomes KILN_ERROR_RUN with a message naming
- * the code (see kiln_run_status in kiln/abi.h). */
+ * model and reused, see "Thread safety"), then calls desc->run_ex with the
+ * runtime's thread pool and one thread per online CPU (see
+ * kiln_model_run_threads). A nonzero return code from the graph becomes
+ * KILN_ERROR_RUN with a message naming the code (see kiln_run_status in
+ * kiln/abi.h). */
 KILN_RUNTIME_API kiln_status kiln_model_run(kiln_model *model,
                                             const kiln_tensor *inputs,
                                             int32_t num_inputs,
                                             const kiln_tensor *outputs,
                                             int32_t num_outputs);
+
+/* kiln_model_run with a thread count: the graph's parallel loops run on at
+ * most `num_threads` threads at once (the calling thread and idle workers of
+ * the runtime's process-wide pool; fewer when workers are busy with other
+ * runs); 0 means one per online CPU, a count above the number of online CPUs
+ * means that number, 1 runs everything on the calling thread. The graph gets
+ * the resolved count in kiln_exec.num_threads. kiln_model_run(...) is
+ * kiln_model_run_threads(..., 0). A negative count is
+ * KILN_ERROR_INVALID_ARGUMENT. */
+KILN_RUNTIME_API kiln_status kiln_model_run_threads(
+    kiln_model *model, const kiln_tensor *inputs, int32_t num_inputs,
+    const kiln_tensor *outputs, int32_t num_outputs, int32_t num_threads);
 
 /* Installs `handler` (with `user`) as the numerics handler of the model's
  * artifact, which must have been compiled with --check-numerics: after each

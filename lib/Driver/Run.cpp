@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <map>
 
 using namespace mlir;
@@ -74,6 +75,75 @@ struct NumericsReport {
   }
 };
 
+double nowMicros() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return double(ts.tv_sec) * 1e6 + double(ts.tv_nsec) * 1e-3;
+}
+
+/// Runs an opened model on `inputs` (in the model's input order) on
+/// `threads` threads (0: one per CPU): once, or with `repeat` > 0 once to
+/// warm up and then `repeat` times, each run of the runtime call timed, the
+/// times (microseconds) appended to `latencies`. Returns the outputs of the
+/// last run, or fails after a runtime error. `stopEarly` is asked after the
+/// warm-up run: true skips the timed runs.
+FailureOr<std::vector<HostTensor>>
+runTimed(kiln_model *model, ArrayRef<kiln_npy *> inputs, int32_t threads,
+         unsigned repeat, std::vector<double> &latencies,
+         llvm::function_ref<bool()> stopEarly) {
+  std::vector<kiln_tensor> in;
+  for (kiln_npy *npy : inputs)
+    in.push_back({npy->data, npy->shape, npy->rank, npy->dtype});
+  const kiln_graph_desc *desc = kiln_model_describe(model);
+  std::vector<HostTensor> results(desc->num_outputs);
+  std::vector<kiln_tensor> out;
+  for (int32_t i = 0; i < desc->num_outputs; ++i) {
+    const kiln_tensor_desc &o = desc->outputs[i];
+    HostTensor &r = results[i];
+    r.dtype = o.dtype;
+    r.shape.resize(o.rank);
+    if (kiln_model_resolve_output_shape(model, in.data(), in.size(), i,
+                                        r.shape.data()) != KILN_OK)
+      return fail(kiln_last_error()), failure();
+    size_t bytes = kiln_dtype_size(o.dtype);
+    for (int64_t d : r.shape)
+      bytes *= d;
+    r.bytes.resize(std::max<size_t>(bytes, 1));
+    out.push_back({r.bytes.data(), r.shape.data(), o.rank, o.dtype});
+  }
+  auto runOnce = [&]() -> LogicalResult {
+    if (kiln_model_run_threads(model, in.data(), in.size(), out.data(),
+                               out.size(), threads) != KILN_OK)
+      return fail(kiln_last_error()), failure();
+    return success();
+  };
+  if (failed(runOnce())) // the only run, or the warm-up
+    return failure();
+  if (repeat == 0 || stopEarly())
+    return results;
+  latencies.reserve(latencies.size() + repeat);
+  for (unsigned i = 0; i < repeat; ++i) {
+    double start = nowMicros();
+    if (failed(runOnce()))
+      return failure();
+    latencies.push_back(nowMicros() - start);
+  }
+  return results;
+}
+
+/// `latency_us median=M min=A max=B` (microseconds, one decimal).
+void printLatencies(std::vector<double> latencies) {
+  llvm::sort(latencies);
+  size_t n = latencies.size();
+  double median = n % 2 ? latencies[n / 2]
+                        : (latencies[n / 2 - 1] + latencies[n / 2]) / 2;
+  char line[128];
+  std::snprintf(line, sizeof(line), "latency_us median=%.1f min=%.1f max=%.1f",
+                median, latencies.front(), latencies.back());
+  llvm::outs() << line << "\n";
+  llvm::outs().flush();
+}
+
 int runArtifact(const std::string &path, const RunOptions &options,
                 InputFiles &files, bool compiledHere = false) {
   kiln_model *model = nullptr;
@@ -97,8 +167,10 @@ int runArtifact(const std::string &path, const RunOptions &options,
   auto ordered = matchInputs("run", files, names);
   if (failed(ordered))
     return 1;
+  std::vector<double> latencies;
   FailureOr<std::vector<HostTensor>> results =
-      runModel("run", model, *ordered);
+      runTimed(model, *ordered, std::max(options.threads, 0), options.repeat,
+               latencies, [&] { return numerics.seen; });
   if (failed(results))
     return 1;
   if (numerics.seen)
@@ -108,6 +180,8 @@ int runArtifact(const std::string &path, const RunOptions &options,
     if (failed(writeOutput(options.outputDir, out.name, t.dtype, t.shape,
                            t.bytes.data())))
       return 1;
+  if (options.repeat > 0)
+    printLatencies(std::move(latencies)); // the last line
   return 0;
 }
 
@@ -377,6 +451,11 @@ int mlir::kiln::runCommand(const RunOptions &options) {
   if (!options.eager && options.trace)
     return fail("--trace needs --eager (it is not supported for compiled "
                 "runs yet)");
+  if (options.eager && options.repeat > 0)
+    return fail("--repeat times compiled runs, not --eager (run the graph "
+                "without --eager, or its artifact)");
+  if (options.eager && options.threads >= 0)
+    return fail("--threads applies to compiled runs, not to --eager");
   // Like `mkdir -p`: a fresh output directory is the common case.
   if (std::error_code ec =
           llvm::sys::fs::create_directories(options.outputDir))

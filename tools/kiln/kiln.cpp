@@ -74,6 +74,15 @@ int main(int argc, char **argv) {
                "Fail at the first op (--eager) or kernel whose result has a "
                "NaN or Inf; a graph is compiled with the checks, an artifact "
                "must have them (kiln compile --check-numerics)");
+  rc->add_option("--repeat", run.repeat,
+                 "N: after a warm-up run, time N runs in process and print "
+                 "'latency_us median=M min=A max=B' as the last line "
+                 "(compiled runs)")
+      ->check(CLI::Range(1u, 1000000000u));
+  rc->add_option("--threads", run.threads,
+                 "N: run on at most N threads (compiled runs; default 0, "
+                 "one per CPU)")
+      ->check(CLI::Range(0, 65536));
 
   CompareOptions compare;
   CLI::App *mc = app.add_subcommand(

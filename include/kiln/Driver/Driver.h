@@ -46,6 +46,13 @@ struct RunOptions {
   /// --check-numerics: fail at the first op (--eager) or kernel (compiled)
   /// whose result has a NaN or Inf.
   bool checkNumerics = false;
+  /// --repeat N (compiled runs): after one warm-up run, time N runs of the
+  /// runtime call and print `latency_us median=M min=A max=B` as the last
+  /// line of stdout. 0: one untimed run.
+  unsigned repeat = 0;
+  /// --threads N (compiled runs): the thread count of every run
+  /// (kiln_model_run_threads); 0 is one per online CPU. -1: not given (0).
+  int threads = -1;
 };
 
 struct CompareOptions {

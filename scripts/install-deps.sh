@@ -11,6 +11,7 @@ PKGS=(
   python3 python3-numpy
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata python3-onnx
   graphviz
+  libopenblas0-pthread # make bench: NumPy's matrix products on OpenBLAS
 )
 
 missing=()

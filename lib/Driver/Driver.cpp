@@ -6,6 +6,7 @@
 #include "kiln/Driver/Session.h"
 #include "kiln/Frontend/JsonImporter.h"
 #include "kiln/Frontend/OnnxImporter.h"
+#include "kiln/Conversion/MemoryPlan.h"
 #include "kiln/Pipelines/Pipelines.h"
 #include "kiln/runtime.h"
 
@@ -527,6 +528,9 @@ LogicalResult Compilation::checkPassNames() {
   llvm::StringSet<> known;
   CpuPipelineOptions pipelineOpts;
   pipelineOpts.checkNumerics = options.checkNumerics;
+  pipelineOpts.targetTriple = options.target.triple;
+  pipelineOpts.targetCpu = options.target.cpu;
+  pipelineOpts.targetFeatures = options.target.features;
   for (auto build : {buildKilnGraphPipeline, buildKilnToLinalgPipeline,
                      buildLinalgToLLVMPipeline}) {
     PassManager pm(&session.context());
@@ -732,6 +736,9 @@ int Compilation::run() {
 int Compilation::compile(ModuleOp module) {
   CpuPipelineOptions pipelineOpts;
   pipelineOpts.checkNumerics = options.checkNumerics;
+  pipelineOpts.targetTriple = options.target.triple;
+  pipelineOpts.targetCpu = options.target.cpu;
+  pipelineOpts.targetFeatures = options.target.features;
   if (failed(runPasses(module, [&](OpPassManager &pm) {
         buildKilnGraphPipeline(pm, pipelineOpts);
       })))
@@ -744,10 +751,6 @@ int Compilation::compile(ModuleOp module) {
   if (failed(sig))
     return 1;
   sig->numericsChecks = options.checkNumerics;
-  if (options.emit == EmitKind::Header)
-    return failed(writeText(options.output, [&](raw_ostream &os) {
-      os << emitCHeader(*sig);
-    }));
 
   if (failed(runPasses(module, [&](OpPassManager &pm) {
         buildKilnToLinalgPipeline(pm, pipelineOpts);
@@ -760,6 +763,13 @@ int Compilation::compile(ModuleOp module) {
         buildLinalgToLLVMPipeline(pm, pipelineOpts);
       })))
     return 1;
+  // The workspace is known once memory is planned.
+  if (auto ws = module->getAttrOfType<IntegerAttr>(kWorkspaceSizeAttr))
+    sig->workspaceSize = ws.getValue().getZExtValue();
+  if (options.emit == EmitKind::Header)
+    return failed(writeText(options.output, [&](raw_ostream &os) {
+      os << emitCHeader(*sig);
+    }));
   return failed(emitBinary(module, *sig));
 }
 

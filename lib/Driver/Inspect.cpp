@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/Conversion/Kernels.h"
+#include "kiln/Conversion/MemoryPlan.h"
 #include "kiln/Driver/Driver.h"
 #include "kiln/Driver/Session.h"
 #include "kiln/Pipelines/Pipelines.h"
@@ -30,6 +31,7 @@ using namespace mlir;
 using namespace mlir::kiln;
 
 namespace {
+
 
 void printTensor(llvm::raw_ostream &os, StringRef kind, const char *name,
                  int32_t dtype, int32_t rank, const int64_t *dims,
@@ -76,6 +78,32 @@ int inspectArtifact(const std::string &path) {
 
 std::string formatBytes(int64_t bytes) {
   return bytes < 0 ? std::string("dynamic") : std::to_string(bytes) + " B";
+}
+
+/// "workspace: W (B buffers, S in all; at most L live at once)", and the
+/// buffers left to run-time allocation (dynamic shapes).
+void printWorkspacePlan(llvm::raw_ostream &os, ModuleOp module) {
+  auto size = module->getAttrOfType<IntegerAttr>(kWorkspaceSizeAttr);
+  func::FuncOp graph = *findGraph(module);
+  auto plan = graph->getAttrOfType<ArrayAttr>(kMemoryPlanAttr);
+  std::vector<PlannedBuffer> buffers;
+  int64_t sum = 0;
+  for (Attribute a : plan ? plan.getValue() : ArrayRef<Attribute>()) {
+    ArrayRef<int64_t> b = cast<DenseI64ArrayAttr>(a).asArrayRef();
+    buffers.push_back({b[1], b[2], b[3], b[0]});
+    sum += b[1];
+  }
+  unsigned dynamic = 0;
+  graph.walk([&](memref::AllocOp) { ++dynamic; });
+  os << "  workspace: " << formatBytes(size ? size.getInt() : 0) << " ("
+     << buffers.size() << (buffers.size() == 1 ? " buffer, " : " buffers, ")
+     << formatBytes(sum) << " in all; at most "
+     << formatBytes(maxLiveBytes(buffers, kWorkspaceAlignment))
+     << " live at once)\n";
+  if (dynamic)
+    os << "  allocated at run time: " << dynamic
+       << (dynamic == 1 ? " buffer" : " buffers")
+       << " (dynamic shapes; pin them with --shape)\n";
 }
 
 /// Counts of kiln ops (regions included) by op name.
@@ -293,6 +321,13 @@ int mlir::kiln::inspectCommand(const InspectOptions &options) {
   }
   os << "  intermediates: " << formatBytes(intermediates)
      << " (kernel results that are not outputs)\n";
+
+  // The workspace plan of the compiled graph.
+  PassManager planPm(&session.context());
+  buildPlanMemoryPipeline(planPm, pipelineOpts);
+  if (failed(planPm.run(*lowered)))
+    return 1;
+  printWorkspacePlan(os, *lowered);
 
   if (!options.dot.empty()) {
     std::error_code ec;

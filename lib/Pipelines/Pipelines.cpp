@@ -49,13 +49,29 @@ void mlir::kiln::buildKilnToLinalgPipeline(OpPassManager &pm,
     pm.addPass(createKilnInsertNumericsChecks());
 }
 
-void mlir::kiln::buildLinalgToLLVMPipeline(OpPassManager &pm,
-                                           const CpuPipelineOptions &opts) {
+void mlir::kiln::buildPlanMemoryPipeline(OpPassManager &pm,
+                                          const CpuPipelineOptions &opts) {
   // Outputs become the caller's buffers; empty-tensor elimination then lets
   // the kernels that produce them write there directly.
   pm.addNestedPass<func::FuncOp>(createKilnResultsToDestinations());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(createKilnBufferize());
+  if (opts.optimize) {
+    KilnLowerContractionsOptions contractions;
+    contractions.targetTriple = opts.targetTriple;
+    contractions.targetCpu = opts.targetCpu;
+    contractions.targetFeatures = opts.targetFeatures;
+    pm.addPass(createKilnLowerContractions(contractions));
+  }
+  // Every statically shaped intermediate gets its place in the workspace;
+  // then the outermost parallel loops go through the executor.
+  pm.addPass(createKilnPlanMemory());
+}
+
+void mlir::kiln::buildLinalgToLLVMPipeline(OpPassManager &pm,
+                                           const CpuPipelineOptions &opts) {
+  buildPlanMemoryPipeline(pm, opts);
+  pm.addPass(createKilnOutlineParallel());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   if (opts.optimize)
@@ -66,6 +82,10 @@ void mlir::kiln::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  if (opts.optimize)
+    pm.addPass(createKilnFastMath());
+  // The micro-kernels of kiln-lower-contractions are vector ops.
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());

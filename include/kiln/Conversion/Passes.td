@@ -141,4 +141,87 @@ def KilnInsertNumericsChecks
   ];
 }
 
+
+//===----------------------------------------------------------------------===//
+// CPU code generation (on memrefs, after kiln-bufferize)
+//===----------------------------------------------------------------------===//
+
+def KilnLowerContractions
+    : Pass<"kiln-lower-contractions", "::mlir::ModuleOp"> {
+  let summary = "Lowers f32 matmul, batch matmul and conv to packed, "
+                "register-blocked vector kernels";
+  let description = [{
+    Runs on bufferized IR. Each `linalg.generic` that is an f32 contraction
+    (matmul, batch matmul with any transposes, and convolutions) becomes a
+    cache-tiled loop nest whose innermost kernel keeps an MR x NR block of C
+    in vector registers (`vector.fma` over `vector.load`/`vector.broadcast`),
+    reading packed panels of A and B. The vector width and the register
+    block follow the target CPU (`target-cpu`/`target-features`: AVX-512 or
+    AVX2). Constant operands are packed at compile time.
+  }];
+  let options = [
+    Option<"targetTriple", "target-triple", "std::string", "\"\"",
+           "The target triple (empty: the host)">,
+    Option<"targetCpu", "target-cpu", "std::string", "\"\"",
+           "The CPU to generate for (empty: the host's, or generic when "
+           "cross-compiling)">,
+    Option<"targetFeatures", "target-features", "std::string", "\"\"",
+           "Extra target features (e.g. +avx512f)">,
+  ];
+  let dependentDialects = [
+    "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+    "::mlir::affine::AffineDialect"
+  ];
+}
+
+def KilnPlanMemory : Pass<"kiln-plan-memory", "::mlir::ModuleOp"> {
+  let summary = "Places every intermediate buffer in one planned workspace";
+  let description = [{
+    Runs right after bufferization. The graph function gets two trailing
+    arguments, the workspace (`memref<Sxi8>`) and the executor
+    (`!llvm.ptr`, a `kiln_exec *`). Every statically shaped `memref.alloc`
+    in the graph function's body gets an offset in the workspace from a
+    liveness-based plan: buffers whose lifetimes (from the allocation to the
+    last use of the buffer or of any view of it, in program order) do not
+    overlap may share bytes. Allocations inside `scf.forall` bodies become
+    `memref.alloca`s (one per thread). The module gets `kiln.workspace_size`.
+  }];
+  let dependentDialects = [
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect"
+  ];
+}
+
+def KilnOutlineParallel : Pass<"kiln-outline-parallel", "::mlir::ModuleOp"> {
+  let summary = "Runs the outermost parallel loops through the executor";
+  let description = [{
+    Each outermost `scf.forall` of a graph function (after
+    `kiln-plan-memory`) is outlined into a function that runs a range of its
+    (linearized) iterations, and replaced by a call of a dispatch function
+    that the CPU target defines: it calls the `kiln_exec` hook, or runs all
+    iterations on the calling thread when there is none.
+  }];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect", "::mlir::scf::SCFDialect",
+    "::mlir::arith::ArithDialect", "::mlir::affine::AffineDialect",
+    "::mlir::LLVM::LLVMDialect"
+  ];
+}
+
+def KilnFastMath : Pass<"kiln-fast-math", "::mlir::ModuleOp"> {
+  let summary = "Replaces exp, tanh, erf (and friends) on f32 with "
+                "polynomial approximations";
+  let description = [{
+    f32 `math.exp`, `math.tanh`, `math.erf`, `math.log`, ... become inline
+    polynomial approximations (the upstream ones), which vectorize, instead
+    of libm calls. Error bounds are documented in docs/codegen.md and tested
+    against NumPy.
+  }];
+  let dependentDialects = [
+    "::mlir::math::MathDialect", "::mlir::arith::ArithDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // KILN_CONVERSION_PASSES_TD

@@ -20,6 +20,18 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Count the NaN and Inf each kernel writes and report "
                      "them (kiln-insert-numerics-checks)"),
       llvm::cl::init(false)};
+  PassOptions::Option<std::string> targetTriple{
+      *this, "target-triple",
+      llvm::cl::desc("The target triple (empty: the host)"),
+      llvm::cl::init("")};
+  PassOptions::Option<std::string> targetCpu{
+      *this, "target-cpu",
+      llvm::cl::desc("The CPU that code is generated for (empty: the host)"),
+      llvm::cl::init("")};
+  PassOptions::Option<std::string> targetFeatures{
+      *this, "target-features",
+      llvm::cl::desc("Extra target features, e.g. +avx512f"),
+      llvm::cl::init("")};
 };
 
 /// Graph passes on the kiln dialect: symbolic dims, canonicalization, CSE.
@@ -27,6 +39,9 @@ void buildKilnGraphPipeline(OpPassManager &pm, const CpuPipelineOptions &opts);
 /// kiln -> linalg on tensors (kernels formed; with `checkNumerics`, each
 /// kernel's floating results checked for NaN and Inf).
 void buildKilnToLinalgPipeline(OpPassManager &pm, const CpuPipelineOptions &opts);
+/// The first part of buildLinalgToLLVMPipeline: bufferization, contraction
+/// code generation, and the workspace plan (kiln-plan-memory).
+void buildPlanMemoryPipeline(OpPassManager &pm, const CpuPipelineOptions &opts);
 /// linalg on tensors -> bufferized -> LLVM dialect.
 void buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptions &opts);
 /// The whole CPU pipeline up to `stage`; the CLI and kiln-opt both use it.

@@ -81,7 +81,9 @@ public:
         i64(b.getInt64Ty()),
         tensorTy(llvm::StructType::get(ctx, {ptrTy, ptrTy, i32, i32})) {}
 
+  /// Builds `<name>_run_ex` and `<name>_run`; returns the former.
   llvm::Function *build(llvm::Function *impl);
+  llvm::Function *runFn = nullptr;
 
 private:
   /// Continues in a new block if `ok`, else returns `code`.
@@ -160,10 +162,10 @@ RunWrapperBuilder::checkTensor(llvm::Value *array, unsigned index,
 }
 
 llvm::Function *RunWrapperBuilder::build(llvm::Function *impl) {
-  auto *fnTy = llvm::FunctionType::get(i32, {ptrTy, i32, ptrTy, i32, ptrTy},
-                                       /*isVarArg=*/false);
+  auto *fnTy = llvm::FunctionType::get(
+      i32, {ptrTy, i32, ptrTy, i32, ptrTy, ptrTy}, /*isVarArg=*/false);
   fn = llvm::Function::Create(fnTy, llvm::GlobalValue::ExternalLinkage,
-                              sig.name + "_run", m);
+                              sig.name + "_run_ex", m);
   llvm::Argument *inputs = fn->getArg(0), *outputs = fn->getArg(2);
   b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", fn));
   check(b.CreateAnd(
@@ -193,12 +195,31 @@ llvm::Function *RunWrapperBuilder::build(llvm::Function *impl) {
     auto [data, dims] = checkTensor(outputs, i, t, /*isInput=*/false);
     pushMemref(data, dims);
   }
+  // After kiln-plan-memory the graph also takes the workspace (a 1-D byte
+  // memref) and the kiln_exec pointer.
+  if (impl->arg_size() == args.size() + 6) {
+    pushMemref(fn->getArg(4), {b.getInt64(sig.workspaceSize)});
+    args.push_back(fn->getArg(5));
+  }
   if (impl->arg_size() != args.size()) {
     fn->eraseFromParent();
     return nullptr;
   }
   b.CreateCall(impl, args);
   b.CreateRet(b.getInt32(KILN_RUN_OK));
+
+  // NAME_run: the same without an executor.
+  auto *runTy = llvm::FunctionType::get(i32, {ptrTy, i32, ptrTy, i32, ptrTy},
+                                        /*isVarArg=*/false);
+  llvm::Function *run = llvm::Function::Create(
+      runTy, llvm::GlobalValue::ExternalLinkage, sig.name + "_run", m);
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", run));
+  SmallVector<llvm::Value *> forward;
+  for (llvm::Argument &a : run->args())
+    forward.push_back(&a);
+  forward.push_back(llvm::ConstantPointerNull::get(llvm::PointerType::getUnqual(ctx)));
+  b.CreateRet(b.CreateCall(fn, forward));
+  runFn = run;
   return fn;
 }
 
@@ -210,7 +231,8 @@ public:
       : m(m), ctx(m.getContext()), ptrTy(llvm::PointerType::getUnqual(ctx)),
         i32(llvm::Type::getInt32Ty(ctx)), i64(llvm::Type::getInt64Ty(ctx)) {}
 
-  llvm::GlobalVariable *build(const GraphSignature &sig, llvm::Function *run);
+  llvm::GlobalVariable *build(const GraphSignature &sig, llvm::Function *run,
+                              llvm::Function *runEx);
   void emitDescribe(StringRef name, llvm::GlobalVariable *desc);
 
 private:
@@ -272,11 +294,12 @@ DescriptionBuilder::tensorDescs(ArrayRef<TensorSignature> tensors,
 }
 
 llvm::GlobalVariable *DescriptionBuilder::build(const GraphSignature &sig,
-                                                llvm::Function *run) {
+                                                llvm::Function *run,
+                                                llvm::Function *runEx) {
   auto *tensorDescTy =
       llvm::StructType::get(ctx, {ptrTy, i32, i32, ptrTy, ptrTy});
   auto *graphDescTy = llvm::StructType::get(
-      ctx, {i32, ptrTy, i32, i32, ptrTy, ptrTy, i64, ptrTy});
+      ctx, {i32, ptrTy, i32, i32, ptrTy, ptrTy, i64, ptrTy, ptrTy});
   llvm::Constant *init = llvm::ConstantStruct::get(
       graphDescTy,
       {llvm::ConstantInt::get(i32, KILN_ABI_VERSION), string(sig.name),
@@ -284,7 +307,7 @@ llvm::GlobalVariable *DescriptionBuilder::build(const GraphSignature &sig,
        llvm::ConstantInt::get(i32, sig.outputs.size()),
        tensorDescs(sig.inputs, tensorDescTy, ".kiln.inputs"),
        tensorDescs(sig.outputs, tensorDescTy, ".kiln.outputs"),
-       llvm::ConstantInt::get(i64, sig.workspaceSize), run});
+       llvm::ConstantInt::get(i64, sig.workspaceSize), run, runEx});
   return new llvm::GlobalVariable(m, graphDescTy, /*isConstant=*/true,
                                   llvm::GlobalValue::InternalLinkage, init,
                                   sig.name + "_desc");
@@ -306,11 +329,12 @@ LogicalResult addGraphAbi(llvm::Module &m, llvm::Function *impl,
                           const GraphSignature &sig, bool fixedEntryPoint) {
   impl->setName(sig.name + ".graph");
   impl->setLinkage(llvm::GlobalValue::InternalLinkage);
-  llvm::Function *run = RunWrapperBuilder(m, sig).build(impl);
-  if (!run)
+  RunWrapperBuilder wrapper(m, sig);
+  llvm::Function *runEx = wrapper.build(impl);
+  if (!runEx)
     return failure();
   DescriptionBuilder descs(m);
-  llvm::GlobalVariable *desc = descs.build(sig, run);
+  llvm::GlobalVariable *desc = descs.build(sig, wrapper.runFn, runEx);
   descs.emitDescribe(sig.name + "_describe", desc);
   if (fixedEntryPoint)
     descs.emitDescribe("kiln_artifact_describe", desc);

@@ -52,11 +52,20 @@ std::string mlir::kiln::emitCHeader(const GraphSignature &sig) {
      << "#define " << macro << "_NUM_OUTPUTS " << sig.outputs.size() << "\n"
      << "#define " << macro << "_WORKSPACE_SIZE " << sig.workspaceSize
      << "u\n\n"
-     << "/* Runs the graph; returns a kiln_run_status (0 on success). */\n"
+     << "/* Runs the graph on the calling thread; returns a kiln_run_status "
+        "(0 on\n * success). `workspace`: " << macro
+     << "_WORKSPACE_SIZE bytes, 64-byte aligned\n * (NULL if 0), used by one "
+        "run at a time. */\n"
      << "int32_t " << sig.name
      << "_run(const kiln_tensor *inputs, int32_t num_inputs,\n"
      << "    const kiln_tensor *outputs, int32_t num_outputs, void "
         "*workspace);\n\n"
+     << "/* The same, running parallel loops through `exec` (see kiln_exec). "
+        "*/\n"
+     << "int32_t " << sig.name
+     << "_run_ex(const kiln_tensor *inputs, int32_t num_inputs,\n"
+     << "    const kiln_tensor *outputs, int32_t num_outputs, void "
+        "*workspace,\n    const kiln_exec *exec);\n\n"
      << "/* The graph's self-description. */\n"
      << "const kiln_graph_desc *" << sig.name << "_describe(void);\n\n";
   if (sig.numericsChecks)

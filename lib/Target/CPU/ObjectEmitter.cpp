@@ -23,6 +23,7 @@ LogicalResult addGraphAbi(llvm::Module &m, llvm::Function *impl,
 LogicalResult addNumericsHook(llvm::Module &m, const GraphSignature &sig,
                               ArrayRef<std::vector<std::string>> kernelNodes,
                               bool fixedEntryPoint);
+LogicalResult defineParallelDispatch(llvm::Module &m);
 } // namespace mlir::kiln
 
 namespace {
@@ -128,6 +129,10 @@ mlir::kiln::translateGraphToLLVMIR(ModuleOp module,
                                   options.fixedEntryPoint))) {
     module.emitError("the lowered graph function '")
         << signature.name << "' does not have the expected signature";
+    return nullptr;
+  }
+  if (failed(defineParallelDispatch(*llvmModule))) {
+    module.emitError("a parallel loop's dispatch function has no body");
     return nullptr;
   }
   if (auto kernels = module->getAttrOfType<ArrayAttr>(kNumericsKernelsAttr)) {

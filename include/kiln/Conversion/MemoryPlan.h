@@ -30,9 +30,11 @@ struct PlannedBuffer {
 
 /// Sets every buffer's offset (multiples of `alignment`) so that buffers
 /// with overlapping lifetimes do not overlap in memory, and returns the
-/// workspace size. Greedy first-fit placement, tried in several orders
-/// (largest first, longest-lived first, earliest first); the smallest
-/// workspace wins.
+/// workspace size. Greedy placement (first fit and best fit into the gaps
+/// between the buffers live at the same time), tried in several orders
+/// (largest first, most crowded first, longest-lived first, earliest first),
+/// then improved by a bounded, deterministic local search over the order;
+/// the smallest workspace wins.
 uint64_t planOffsets(std::vector<PlannedBuffer> &buffers, int64_t alignment);
 
 /// The largest total of the (aligned) sizes of buffers live at one position:

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <numeric>
+#include <random>
 
 using namespace mlir::kiln;
 
@@ -14,11 +15,13 @@ static bool overlaps(const PlannedBuffer &a, const PlannedBuffer &b) {
   return a.start <= b.end && b.start <= a.end;
 }
 
-/// First fit in `order`: each buffer goes to the lowest offset that does not
-/// collide with an already placed buffer live at the same time.
+/// Places the buffers one by one in `order`; each goes into a gap between
+/// the already placed buffers that are live at the same time: the lowest one
+/// that fits (first fit) or the smallest one that fits (best fit), else past
+/// the last of them.
 static uint64_t placeInOrder(std::vector<PlannedBuffer> &buffers,
                              const std::vector<size_t> &order,
-                             int64_t alignment) {
+                             int64_t alignment, bool bestFit) {
   std::vector<size_t> placed;
   uint64_t total = 0;
   for (size_t i : order) {
@@ -31,14 +34,19 @@ static uint64_t placeInOrder(std::vector<PlannedBuffer> &buffers,
               [](const PlannedBuffer *x, const PlannedBuffer *y) {
                 return x->offset < y->offset;
               });
-    int64_t offset = 0;
+    int64_t offset = 0, best = -1, bestGap = INT64_MAX;
     for (const PlannedBuffer *o : live) {
-      if (offset + b.size <= o->offset)
-        break;
+      int64_t gap = o->offset - offset;
+      if (gap >= b.size && gap < bestGap) {
+        best = offset;
+        bestGap = gap;
+        if (!bestFit)
+          break;
+      }
       offset = std::max(offset, alignUp(o->offset + o->size, alignment));
     }
-    b.offset = offset;
-    total = std::max<uint64_t>(total, alignUp(offset + b.size, alignment));
+    b.offset = best >= 0 ? best : offset;
+    total = std::max<uint64_t>(total, alignUp(b.offset + b.size, alignment));
     placed.push_back(i);
   }
   return total;
@@ -46,38 +54,75 @@ static uint64_t placeInOrder(std::vector<PlannedBuffer> &buffers,
 
 uint64_t mlir::kiln::planOffsets(std::vector<PlannedBuffer> &buffers,
                                  int64_t alignment) {
-  using Less = std::function<bool(const PlannedBuffer &,
-                                  const PlannedBuffer &)>;
-  const Less orders[] = {
-      [](const PlannedBuffer &a, const PlannedBuffer &b) {
-        return a.size > b.size;
+  if (buffers.empty())
+    return 0;
+  // The live bytes at each buffer's busiest moment: placing the buffers of
+  // the most crowded positions first packs those positions tightly.
+  std::vector<int64_t> crowd(buffers.size(), 0);
+  for (size_t i = 0; i < buffers.size(); ++i)
+    for (int64_t p : {buffers[i].start, buffers[i].end}) {
+      int64_t live = 0;
+      for (const PlannedBuffer &o : buffers)
+        if (o.start <= p && p <= o.end)
+          live += alignUp(o.size, alignment);
+      crowd[i] = std::max(crowd[i], live);
+    }
+  using Key = std::function<bool(size_t, size_t)>;
+  const Key orders[] = {
+      [&](size_t a, size_t b) { return buffers[a].size > buffers[b].size; },
+      [&](size_t a, size_t b) {
+        return crowd[a] != crowd[b] ? crowd[a] > crowd[b]
+                                    : buffers[a].size > buffers[b].size;
       },
-      [](const PlannedBuffer &a, const PlannedBuffer &b) {
-        return a.end - a.start > b.end - b.start;
+      [&](size_t a, size_t b) {
+        return buffers[a].end - buffers[a].start >
+               buffers[b].end - buffers[b].start;
       },
-      [](const PlannedBuffer &a, const PlannedBuffer &b) {
-        return a.start < b.start;
-      },
+      [&](size_t a, size_t b) { return buffers[a].start < buffers[b].start; },
   };
   uint64_t best = UINT64_MAX;
   std::vector<int64_t> bestOffsets;
-  for (const Less &less : orders) {
-    std::vector<size_t> order(buffers.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-      return less(buffers[x], buffers[y]);
-    });
-    uint64_t total = placeInOrder(buffers, order, alignment);
-    if (total < best) {
-      best = total;
-      bestOffsets.clear();
-      for (const PlannedBuffer &b : buffers)
-        bestOffsets.push_back(b.offset);
+  std::vector<size_t> bestOrder;
+  bool bestFitWins = false;
+  auto attempt = [&](const std::vector<size_t> &order, bool bestFit) {
+    uint64_t total = placeInOrder(buffers, order, alignment, bestFit);
+    if (total >= best)
+      return false;
+    best = total;
+    bestOrder = order;
+    bestFitWins = bestFit;
+    bestOffsets.clear();
+    for (const PlannedBuffer &b : buffers)
+      bestOffsets.push_back(b.offset);
+    return true;
+  };
+  for (const Key &less : orders)
+    for (bool bestFit : {false, true}) {
+      std::vector<size_t> order(buffers.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), less);
+      attempt(order, bestFit);
     }
+  // Then a local search: moving one buffer earlier in the best order,
+  // kept when the workspace shrinks. Deterministic (fixed seed), and bounded
+  // so that planning stays well under a second for thousands of buffers.
+  size_t n = buffers.size();
+  uint64_t budget = 40000000 / std::max<size_t>(1, n * n);
+  std::mt19937_64 rng(0x6b696c6e);
+  for (uint64_t step = 0; step < std::min<uint64_t>(budget, 2000) && n > 2;
+       ++step) {
+    std::vector<size_t> order = bestOrder;
+    size_t from = rng() % n, to = rng() % n;
+    if (from == to)
+      continue;
+    size_t moved = order[from];
+    order.erase(order.begin() + from);
+    order.insert(order.begin() + to, moved);
+    attempt(order, bestFitWins);
   }
   for (size_t i = 0; i < buffers.size(); ++i)
     buffers[i].offset = bestOffsets[i];
-  return buffers.empty() ? 0 : best;
+  return best;
 }
 
 uint64_t mlir::kiln::maxLiveBytes(const std::vector<PlannedBuffer> &buffers,

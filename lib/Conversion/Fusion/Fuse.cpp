@@ -229,6 +229,22 @@ SmallVector<OpFoldResult> chooseTileSizes(OpBuilder &b,
 struct KilnFusePass : public kiln::impl::KilnFuseBase<KilnFusePass> {
   using KilnFuseBase::KilnFuseBase;
 
+  bool worthTilingAlone(linalg::LinalgOp op) const {
+    if (isa<linalg::FillOp>(op) ||
+        (op.getNumReductionLoops() > 0 && op.getNumDpsInputs() >= 2))
+      return false;
+    int64_t elements = 1;
+    for (auto [range, it] : llvm::zip(op.getStaticLoopRanges(),
+                                      op.getIteratorTypesArray())) {
+      if (it != utils::IteratorType::parallel)
+        continue;
+      if (ShapedType::isDynamic(range))
+        return false;
+      elements *= range;
+    }
+    return elements >= 2 * tileElements;
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     MLIRContext *ctx = &getContext();
@@ -292,10 +308,12 @@ struct KilnFusePass : public kiln::impl::KilnFuseBase<KilnFusePass> {
       unsigned computeOps = llvm::count_if(group, [](Operation *op) {
         return !isa<linalg::FillOp>(op);
       });
-      if (computeOps < 2)
-        continue;
-
       auto linalgConsumer = cast<linalg::LinalgOp>(consumer);
+      // A lone op is tiled too when it spans several tiles, so that its
+      // tiles run in parallel; contractions (two inputs and a reduction)
+      // get their own blocking from kiln-lower-contractions.
+      if (computeOps < 2 && !worthTilingAlone(linalgConsumer))
+        continue;
       SmallVector<bool> tiled;
       for (utils::IteratorType it : linalgConsumer.getIteratorTypesArray())
         tiled.push_back(it == utils::IteratorType::parallel);

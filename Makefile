@@ -25,5 +25,11 @@ test: build
 demo: build
 	./examples/run-demo.sh $(BUILD)
 
+# Kiln against ONNX Runtime and NumPy/OpenBLAS; writes bench/RESULTS.md.
+# BENCH_FLAGS: e.g. --quick, --models mlp_b1,cnn (bench/README.md).
+BENCH_FLAGS ?=
+bench: build
+	/usr/bin/python3 bench/run.py --kiln $(BUILD)/bin/kiln $(BENCH_FLAGS)
+
 clean:
 	rm -rf $(BUILD)

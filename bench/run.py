@@ -578,7 +578,7 @@ def main():
                    help="comma-separated subset of: " +
                    ", ".join(m[0] for m in bench_models.MODELS))
     p.add_argument("--threads", default="1,2")
-    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--budget", type=float, default=1.0,
                    help="seconds of timed runs per engine per round")
     p.add_argument("--min-runs", type=int, default=3)

@@ -7,7 +7,7 @@ BUILD=$(cd "${1:-build}" && pwd)
 KILN="$BUILD/bin/kiln"
 cd "$(dirname "$0")"
 
-echo "== kiln compile examples/mlp.json -o examples/deploy/mlp.o"
+echo "== kiln compile examples/mlp.json --shape x=3,8 -o examples/deploy/mlp.o"
 make -s -C deploy KILN="$KILN" mlp_demo
 echo "== examples/deploy/mlp_demo (a C program linking mlp.o, no Kiln runtime)"
 ./deploy/mlp_demo

@@ -1,11 +1,15 @@
 /* A plain C program that uses a compiled Kiln graph: it links mlp.o (made by
- * `kiln compile ../mlp.json -o mlp.o`), includes the generated mlp.h, and
- * needs nothing else from Kiln: no runtime, no Python, no framework. */
+ * `kiln compile ../mlp.json --shape x=3,8 -o mlp.o`), includes the generated
+ * mlp.h, and needs nothing else from Kiln: no runtime, no Python, no
+ * framework. mlp_run runs on this thread; the graph's intermediates live in
+ * `workspace` (MLP_WORKSPACE_SIZE bytes), so the run allocates nothing. */
 #include "mlp.h"
 
 #include <stdio.h>
 
 static const char *kClasses[3] = {"flat", "rising", "falling"};
+
+static _Alignas(64) unsigned char workspace[MLP_WORKSPACE_SIZE + 1];
 
 int main(void) {
   /* Three 8-sample sensor traces, one per row: batch N = 3. */
@@ -19,7 +23,8 @@ int main(void) {
   kiln_tensor in = {x, x_shape, 2, KILN_DTYPE_F32};
   kiln_tensor out = {probs, probs_shape, 2, KILN_DTYPE_F32};
 
-  int32_t status = mlp_run(&in, MLP_NUM_INPUTS, &out, MLP_NUM_OUTPUTS, NULL);
+  int32_t status =
+      mlp_run(&in, MLP_NUM_INPUTS, &out, MLP_NUM_OUTPUTS, workspace);
   if (status != KILN_RUN_OK) {
     fprintf(stderr, "mlp_run failed with status %d\n", (int)status);
     return 1;

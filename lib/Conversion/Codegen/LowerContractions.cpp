@@ -307,12 +307,13 @@ struct IndexMath {
   OpBuilder &b;
   Location loc;
   Value c(int64_t v) { return cst(b, loc, v); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value min(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
-  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
-  Value div(Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); }
+  // Folded when the operands are constants.
+  Value add(Value x, Value y) { return b.createOrFold<arith::AddIOp>(loc, x, y); }
+  Value sub(Value x, Value y) { return b.createOrFold<arith::SubIOp>(loc, x, y); }
+  Value mul(Value x, Value y) { return b.createOrFold<arith::MulIOp>(loc, x, y); }
+  Value min(Value x, Value y) { return b.createOrFold<arith::MinSIOp>(loc, x, y); }
+  Value max(Value x, Value y) { return b.createOrFold<arith::MaxSIOp>(loc, x, y); }
+  Value div(Value x, Value y) { return b.createOrFold<arith::DivUIOp>(loc, x, y); }
   Value ceilDiv(Value x, int64_t y) {
     return div(add(x, c(y - 1)), c(y));
   }
@@ -712,8 +713,8 @@ LogicalResult Lowering::run() {
     // One parallel loop over (B's batch dims, panels).
     SmallVector<OpFoldResult> ubs;
     for (int64_t d : bBatch)
-      ubs.push_back(sizes[d]);
-    ubs.push_back(bPanels);
+      ubs.push_back(getAsOpFoldResult(sizes[d]));
+    ubs.push_back(getAsOpFoldResult(bPanels));
     buildForall(
         b, loc, ubs,
         [&](OpBuilder &b, Location loc, ValueRange ivs) {
@@ -743,8 +744,8 @@ LogicalResult Lowering::run() {
                           : allocBuffer(b, total, std::nullopt);
     SmallVector<OpFoldResult> ubs;
     for (int64_t d : aBatch)
-      ubs.push_back(sizes[d]);
-    ubs.push_back(aPanels);
+      ubs.push_back(getAsOpFoldResult(sizes[d]));
+    ubs.push_back(getAsOpFoldResult(aPanels));
     buildForall(
         b, loc, ubs,
         [&](OpBuilder &b, Location loc, ValueRange ivs) {
@@ -795,9 +796,9 @@ LogicalResult Lowering::run() {
   };
   SmallVector<OpFoldResult> ubs;
   for (int64_t d : g.batch)
-    ubs.push_back(sizes[d]);
-  ubs.push_back(mTiles);
-  ubs.push_back(nTiles);
+    ubs.push_back(getAsOpFoldResult(sizes[d]));
+  ubs.push_back(getAsOpFoldResult(mTiles));
+  ubs.push_back(getAsOpFoldResult(nTiles));
   if (!inKernel) {
     buildForall(b, loc, ubs, tileBody);
   } else {

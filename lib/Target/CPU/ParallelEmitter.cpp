@@ -56,6 +56,7 @@ static void defineDispatch(llvm::Function *dispatch, llvm::Function *body) {
   b.CreateRetVoid();
 
   dispatch->setLinkage(llvm::GlobalValue::InternalLinkage);
+  body->setLinkage(llvm::GlobalValue::InternalLinkage);
   llvm::Value *exec = dispatch->getArg(0), *n = dispatch->getArg(1);
   auto block = [&](const char *name) {
     return llvm::BasicBlock::Create(ctx, name, dispatch);

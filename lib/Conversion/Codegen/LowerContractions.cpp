@@ -325,14 +325,38 @@ struct IndexMath {
   }
 };
 
-/// A parallel loop over [0, ubs) whose body `fn` builds.
-void buildForall(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> ubs,
-                 function_ref<void(OpBuilder &, Location, ValueRange)> fn) {
-  scf::ForallOp::create(b, loc, ubs, ValueRange{}, std::nullopt,
-                        [&](OpBuilder &b, Location loc, ValueRange ivs) {
-                          fn(b, loc, ivs);
-                          scf::InParallelOp::create(b, loc);
-                        });
+/// A loop nest over [0, ubs): one scf.forall when `parallel`, else nested
+/// scf.for loops; `fn` builds the body.
+void buildLoops(OpBuilder &b, Location loc, bool parallel,
+                ArrayRef<OpFoldResult> ubs,
+                function_ref<void(OpBuilder &, Location, ValueRange)> fn) {
+  if (parallel) {
+    scf::ForallOp::create(b, loc, ubs, ValueRange{}, std::nullopt,
+                          [&](OpBuilder &b, Location loc, ValueRange ivs) {
+                            fn(b, loc, ivs);
+                            scf::InParallelOp::create(b, loc);
+                          });
+    return;
+  }
+  std::function<void(OpBuilder &, Location, unsigned, SmallVector<Value>)>
+      nest = [&](OpBuilder &b, Location loc, unsigned i,
+                 SmallVector<Value> ivs) {
+        if (i == ubs.size()) {
+          fn(b, loc, ivs);
+          return;
+        }
+        scf::ForOp::create(
+            b, loc, cst(b, loc, 0),
+            getValueOrCreateConstantIndexOp(b, loc, ubs[i]), cst(b, loc, 1),
+            ValueRange{},
+            [&](OpBuilder &b, Location loc, Value iv, ValueRange) {
+              SmallVector<Value> next = ivs;
+              next.push_back(iv);
+              nest(b, loc, i + 1, next);
+              scf::YieldOp::create(b, loc);
+            });
+      };
+  nest(b, loc, 0, {});
 }
 
 /// An scf.if with results whose branches `thenFn` and `elseFn` build (each
@@ -429,6 +453,7 @@ private:
 
   KernelShape shape{};
   bool inKernel = false; // inside an scf.forall already
+  bool parallel = false; // tiles and packing in scf.forall loops
   // Sizes of every loop dim.
   SmallVector<Value> sizes;
   Value M, N, K;
@@ -697,6 +722,14 @@ LogicalResult Lowering::run() {
 
   // B: compile-time packed, run-time packed, or in place.
   packedB = packConstantB(b, loc);
+  // Parallel loops unless inside a kernel already, or too little work for
+  // the dispatch to pay off (about 2M multiply-adds).
+  std::optional<int64_t> work = staticProduct(g.batch, 1);
+  if (work && staticM && sk && sn)
+    *work *= *staticM * *sk * *sn;
+  else
+    work.reset();
+  parallel = !inKernel && !(work && *work < (int64_t(1) << 21));
   bool packBNow = !packedB && !inKernel && (!bContiguous || largeM);
   if (packBNow) {
     std::optional<int64_t> count;
@@ -715,8 +748,8 @@ LogicalResult Lowering::run() {
     for (int64_t d : bBatch)
       ubs.push_back(getAsOpFoldResult(sizes[d]));
     ubs.push_back(getAsOpFoldResult(bPanels));
-    buildForall(
-        b, loc, ubs,
+    buildLoops(
+        b, loc, parallel, ubs,
         [&](OpBuilder &b, Location loc, ValueRange ivs) {
           IndexMath im{b, loc};
           SmallVector<Value> dims(op.getNumLoops(), im.c(0));
@@ -746,8 +779,8 @@ LogicalResult Lowering::run() {
     for (int64_t d : aBatch)
       ubs.push_back(getAsOpFoldResult(sizes[d]));
     ubs.push_back(getAsOpFoldResult(aPanels));
-    buildForall(
-        b, loc, ubs,
+    buildLoops(
+        b, loc, parallel, ubs,
         [&](OpBuilder &b, Location loc, ValueRange ivs) {
           IndexMath im{b, loc};
           SmallVector<Value> dims(op.getNumLoops(), im.c(0));
@@ -771,7 +804,7 @@ LogicalResult Lowering::run() {
   int64_t mTilesStatic = staticM ? (*staticM + mc - 1) / mc : 4;
   int64_t wantTiles = 4;
   int64_t nSplit = 1;
-  if (!inKernel && batchCount * mTilesStatic < wantTiles && sn) {
+  if (parallel && batchCount * mTilesStatic < wantTiles && sn) {
     int64_t panels = (*sn + nr - 1) / nr;
     nSplit = std::min<int64_t>(
         panels, (wantTiles + batchCount * mTilesStatic - 1) /
@@ -799,30 +832,7 @@ LogicalResult Lowering::run() {
     ubs.push_back(getAsOpFoldResult(sizes[d]));
   ubs.push_back(getAsOpFoldResult(mTiles));
   ubs.push_back(getAsOpFoldResult(nTiles));
-  if (!inKernel) {
-    buildForall(b, loc, ubs, tileBody);
-  } else {
-    // Sequential loops inside the enclosing kernel's tile.
-    std::function<void(OpBuilder &, Location, unsigned, SmallVector<Value>)>
-        nest = [&](OpBuilder &b, Location loc, unsigned i,
-                   SmallVector<Value> ivs) {
-          if (i == ubs.size()) {
-            tileBody(b, loc, ivs);
-            return;
-          }
-          IndexMath im{b, loc};
-          scf::ForOp::create(
-              b, loc, im.c(0), getValueOrCreateConstantIndexOp(b, loc, ubs[i]),
-              im.c(1), ValueRange{},
-              [&](OpBuilder &b, Location loc, Value iv, ValueRange) {
-                SmallVector<Value> next = ivs;
-                next.push_back(iv);
-                nest(b, loc, i + 1, next);
-                scf::YieldOp::create(b, loc);
-              });
-        };
-    nest(b, loc, 0, {});
-  }
+  buildLoops(b, loc, parallel, ubs, tileBody);
   op.erase();
   return success();
 }

@@ -43,9 +43,9 @@
 // NEON-COUNT-24:  vector.fma {{.*}} : vector<4xf32>
 // NEON-NOT:     linalg.generic
 // NEON:         return
-func.func @matmul(%a: memref<64x100xf32>, %b: memref<100x70xf32>, %c: memref<64x70xf32>) {
+func.func @matmul(%a: memref<128x256xf32>, %b: memref<256x70xf32>, %c: memref<128x70xf32>) {
   linalg.generic {indexing_maps = [#mA, #mB, #mC], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %b : memref<64x100xf32>, memref<100x70xf32>) outs(%c : memref<64x70xf32>) {
+      ins(%a, %b : memref<128x256xf32>, memref<256x70xf32>) outs(%c : memref<128x70xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %p, %acc : f32
@@ -62,12 +62,12 @@ func.func @matmul(%a: memref<64x100xf32>, %b: memref<100x70xf32>, %c: memref<64x
 
 // Constant weights: packed at compile time into a new constant global (the
 // original one goes away); M = 1 reads A in place with a 1-row kernel that
-// spans 8 vectors, the parallel loop splits N.
+// spans 8 vectors. Too little work for parallel loops.
 // AVX512:       memref.global "private" constant @w_packed : memref<6144xf32>
 // AVX512-NOT:   @w :
 // AVX512-LABEL: func.func @gemv_constant
 // AVX512:         memref.get_global @w_packed
-// AVX512:         scf.forall (%{{.*}}, %{{.*}}) in (1, 2)
+// AVX512-NOT:     scf.forall
 // AVX512:           scf.for {{.*}} iter_args
 // AVX512-COUNT-8:     vector.fma {{.*}} : vector<16xf32>
 // AVX512-NOT:     linalg.generic
@@ -91,7 +91,7 @@ func.func @gemv_constant(%a: memref<1x24xf32>, %c: memref<1x256xf32>) {
 // (columns gathered along k), A per batch element; tiles over (batch, M, N),
 // N split in two so that there are enough tiles.
 // AVX512-LABEL: func.func @batch_transposed_b
-// AVX512:         scf.forall (%{{.*}}) in (2)
+// AVX512:         scf.forall (%{{.*}}) in (4)
 // AVX512:           memref.load %arg1
 // AVX512:         scf.forall (%{{.*}}, %{{.*}}) in (3, 5)
 // AVX512:           memref.load %arg0
@@ -99,12 +99,12 @@ func.func @gemv_constant(%a: memref<1x24xf32>, %c: memref<1x256xf32>) {
 // AVX512:           vector.fma
 // AVX512-NOT:     linalg.generic
 // AVX512:         return
-func.func @batch_transposed_b(%a: memref<3x40x30xf32>, %b: memref<50x30xf32>, %c: memref<3x40x50xf32>) {
+func.func @batch_transposed_b(%a: memref<3x40x300xf32>, %b: memref<100x300xf32>, %c: memref<3x40x100xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>,
                                    affine_map<(d0, d1, d2, d3) -> (d2, d3)>,
                                    affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>],
                   iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
-      ins(%a, %b : memref<3x40x30xf32>, memref<50x30xf32>) outs(%c : memref<3x40x50xf32>) {
+      ins(%a, %b : memref<3x40x300xf32>, memref<100x300xf32>) outs(%c : memref<3x40x100xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %p, %acc : f32

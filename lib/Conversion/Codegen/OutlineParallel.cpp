@@ -28,6 +28,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
 
@@ -45,6 +46,38 @@ static bool isClonable(Value v) {
   Operation *def = v.getDefiningOp();
   return def && (def->hasTrait<OpTrait::ConstantLike>() ||
                  isa<memref::GetGlobalOp>(def));
+}
+
+/// Loops with less work than this (roughly in scalar or vector operations)
+/// run on the calling thread: waking another thread costs more than it saves.
+static constexpr double kMinParallelWork = 1 << 15;
+
+/// A rough count of the operations `region` executes: linalg ops count their
+/// iteration space, loops with constant bounds multiply their body's count;
+/// anything dynamic counts as large.
+static double estimateWork(Region &region) {
+  double work = 0;
+  for (Block &block : region)
+    for (Operation &op : block) {
+      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+        double n = 1;
+        for (int64_t r : linalgOp.getStaticLoopRanges())
+          n *= ShapedType::isDynamic(r) ? 1e6 : double(r);
+        work += n;
+        continue;
+      }
+      if (auto loop = dyn_cast<scf::ForOp>(op)) {
+        std::optional<APInt> trips = loop.getStaticTripCount();
+        work += (trips ? double(trips->getZExtValue()) : 1e6) *
+                estimateWork(loop.getRegion());
+        continue;
+      }
+      double inner = 1;
+      for (Region &r : op.getRegions())
+        inner += estimateWork(r);
+      work += inner;
+    }
+  return work;
 }
 
 namespace {
@@ -69,10 +102,39 @@ struct KilnOutlineParallelPass
         loops.push_back(loop);
         return WalkResult::skip();
       });
-      for (auto [i, loop] : llvm::enumerate(loops))
-        if (failed(outline(f, loop, exec, i)))
+      unsigned index = 0;
+      for (scf::ForallOp loop : loops) {
+        double n = 1;
+        for (auto [lb, ub, step] :
+             llvm::zip(loop.getMixedLowerBound(), loop.getMixedUpperBound(),
+                       loop.getMixedStep())) {
+          std::optional<int64_t> l = getConstantIntValue(lb),
+                                 u = getConstantIntValue(ub),
+                                 st = getConstantIntValue(step);
+          n *= l && u && st && *st > 0 ? double((*u - *l + *st - 1) / *st)
+                                       : 1e6;
+        }
+        if (n * estimateWork(loop.getRegion()) < kMinParallelWork) {
+          keepSerial(f, loop);
+          continue;
+        }
+        if (failed(outline(f, loop, exec, index++)))
           return signalPassFailure();
+      }
     }
+  }
+
+  /// A loop that stays in the graph runs serially: its scratch is allocated
+  /// once, at the function's entry.
+  void keepSerial(func::FuncOp f, scf::ForallOp loop) {
+    SmallVector<memref::AllocaOp> allocas;
+    loop.walk([&](memref::AllocaOp a) {
+      if (a->getNumOperands() == 0)
+        allocas.push_back(a);
+    });
+    Block &entry = f.getBody().front();
+    for (memref::AllocaOp a : allocas)
+      a->moveBefore(&entry, entry.begin());
   }
 
   LogicalResult outline(func::FuncOp f, scf::ForallOp loop, Value exec,

@@ -25,12 +25,16 @@ Value reductionIdentity(OpBuilder &b, Location loc, Type t, ReduceKind kind) {
 
 Value combine(OpBuilder &b, Location loc, ReduceKind kind, Value x, Value acc) {
   bool f = isFloat(x.getType());
+  // Float sums and products may be reassociated, so that LLVM vectorizes
+  // them (partial results per lane); see docs/codegen.md.
+  auto reassoc =
+      arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::reassoc);
   switch (kind) {
   case ReduceKind::Sum:
-    return f ? (Value)arith::AddFOp::create(b, loc, x, acc)
+    return f ? (Value)arith::AddFOp::create(b, loc, x, acc, reassoc)
              : (Value)arith::AddIOp::create(b, loc, x, acc);
   case ReduceKind::Prod:
-    return f ? (Value)arith::MulFOp::create(b, loc, x, acc)
+    return f ? (Value)arith::MulFOp::create(b, loc, x, acc, reassoc)
              : (Value)arith::MulIOp::create(b, loc, x, acc);
   case ReduceKind::Max:
     // maximumf/minimumf propagate NaN, as numpy.max/min do.
@@ -199,7 +203,11 @@ struct SoftmaxLowering : public OpConversionPattern<SoftmaxOp> {
     auto [m, e, s] = stableExpSum(rewriter, loc, adaptor.getX(), axis);
     Value r = combineWithReduced(
         rewriter, loc, e, s, axis, [](OpBuilder &b, Location l, ValueRange a) {
-          return arith::DivFOp::create(b, l, a[0], a[1]);
+          // e * (1 / s): the reciprocal is loop-invariant along the axis
+          // (LLVM hoists it), one division per row instead of per element.
+          Value one = constantOf(b, l, a[1].getType(), 1.0);
+          return arith::MulFOp::create(
+              b, l, a[0], arith::DivFOp::create(b, l, one, a[1]));
         });
     rewriter.replaceOp(op, r);
     return success();

@@ -204,22 +204,29 @@ int64_t findTilingConflict(Operation *consumer,
 }
 
 /// Tile sizes for the consumer's tiled loops: about `tileElements` result
-/// elements per tile, innermost loops first.
+/// elements per tile, innermost loops first. A kernel holding a contraction
+/// gets bigger tiles, at most 512 wide: each tile re-reads the contraction's
+/// other operand, so few wide rows per tile would make it memory bound.
 SmallVector<OpFoldResult> chooseTileSizes(OpBuilder &b,
                                           linalg::LinalgOp consumer,
                                           ArrayRef<bool> tiled,
-                                          int64_t tileElements) {
+                                          int64_t tileElements,
+                                          bool holdsContraction) {
   SmallVector<int64_t> ranges = consumer.getStaticLoopRanges();
-  int64_t budget = tileElements;
+  int64_t budget = holdsContraction ? 8 * tileElements : tileElements;
   for (auto [i, range] : llvm::enumerate(ranges))
     if (!tiled[i] && !ShapedType::isDynamic(range))
       budget = std::max<int64_t>(1, budget / std::max<int64_t>(range, 1));
   SmallVector<int64_t> sizes(ranges.size(), 0);
+  bool innermost = true;
   for (int64_t i = ranges.size() - 1; i >= 0; --i) {
     if (!tiled[i])
       continue;
     int64_t range = ShapedType::isDynamic(ranges[i]) ? budget : ranges[i];
     int64_t size = std::max<int64_t>(1, std::min(range, budget));
+    if (holdsContraction && innermost)
+      size = std::min<int64_t>(size, 512);
+    innermost = false;
     sizes[i] = size;
     budget = std::max<int64_t>(1, budget / size);
   }
@@ -328,7 +335,12 @@ struct KilnFusePass : public kiln::impl::KilnFuseBase<KilnFusePass> {
       scf::SCFTilingOptions tiling;
       tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
       tiling.setTileSizes(
-          chooseTileSizes(rewriter, linalgConsumer, tiled, tileElements));
+          chooseTileSizes(rewriter, linalgConsumer, tiled, tileElements,
+                          llvm::any_of(group, [](Operation *op) {
+                            auto l = dyn_cast<linalg::LinalgOp>(op);
+                            return l && l.getNumReductionLoops() > 0 &&
+                                   l.getNumDpsInputs() >= 2;
+                          })));
       scf::SCFTileAndFuseOptions options;
       options.setTilingOptions(tiling);
       options.setFusionControlFn(

@@ -205,34 +205,39 @@ std::optional<int64_t> innerStride(Value v) {
   return strides.back();
 }
 
-std::optional<Contraction> matchContraction(linalg::GenericOp op) {
+/// True when `op` is an f32 `out += x * y` on memrefs (two inputs, one init).
+bool isMulAddOnMemRefs(linalg::GenericOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1)
-    return std::nullopt;
+    return false;
   for (Value v : op->getOperands())
     if (!isF32MemRef(v))
-      return std::nullopt;
+      return false;
   // Body: yield (x * y) + acc.
   Block &body = op.getRegion().front();
   if (body.getOperations().size() != 3)
-    return std::nullopt;
+    return false;
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
   if (!add)
-    return std::nullopt;
+    return false;
   Value acc = body.getArgument(2), prod;
   if (add.getLhs() == acc)
     prod = add.getRhs();
   else if (add.getRhs() == acc)
     prod = add.getLhs();
   else
-    return std::nullopt;
+    return false;
   auto mul = prod.getDefiningOp<arith::MulFOp>();
   if (!mul)
-    return std::nullopt;
+    return false;
   Value x = body.getArgument(0), y = body.getArgument(1);
-  if (!((mul.getLhs() == x && mul.getRhs() == y) ||
-        (mul.getLhs() == y && mul.getRhs() == x)))
+  return (mul.getLhs() == x && mul.getRhs() == y) ||
+         (mul.getLhs() == y && mul.getRhs() == x);
+}
+
+std::optional<Contraction> matchContraction(linalg::GenericOp op) {
+  if (!isMulAddOnMemRefs(op))
     return std::nullopt;
 
   Contraction g;
@@ -1059,6 +1064,548 @@ void Lowering::emitMicroKernel(OpBuilder &b, Location loc,
 }
 
 //===----------------------------------------------------------------------===//
+// Convolutions
+//===----------------------------------------------------------------------===//
+//
+// A convolution generic (kiln.conv's lowering: loops n, g, m, o1..or, c,
+// k1..kr; the input read through windowed maps such as oh * s + kh * d) is
+// lowered directly, without im2col: the output channels are m (the weights'
+// elements are broadcast), the output columns ow are n (NR consecutive output
+// columns of one kernel tap are NR input elements of one input row, at the
+// map's stride along ow: a vector load for stride 1, a gather otherwise), and
+// every reduction dim (c, kh, kw) is k. The register block is MR channels x
+// RB output rows x VB vectors along ow.
+
+/// A convolution C[.., m, .., oh, ow] += X[f(.., oh, ow, red)] * W[.., m, red].
+struct Conv {
+  linalg::GenericOp op;
+  Value x, w, c;
+  AffineMap xMap, wMap, cMap;
+  int64_t m = -1, oh = -1, ow = -1;
+  int64_t strideW = 1;        // coefficient of ow in X's last index
+  SmallVector<int64_t> red;   // reduction dims, in loop order
+  SmallVector<int64_t> batch; // other parallel dims (n, g)
+};
+
+/// The coefficients of a linear expression in the dims (plus the constant
+/// term last); nullopt for anything else (mod, div, products of dims).
+std::optional<SmallVector<int64_t>> linearCoefficients(AffineExpr e,
+                                                       unsigned numDims) {
+  SmallVector<int64_t> r(numDims + 1, 0);
+  if (auto d = dyn_cast<AffineDimExpr>(e)) {
+    r[d.getPosition()] = 1;
+    return r;
+  }
+  if (auto c = dyn_cast<AffineConstantExpr>(e)) {
+    r.back() = c.getValue();
+    return r;
+  }
+  auto bin = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!bin)
+    return std::nullopt;
+  auto l = linearCoefficients(bin.getLHS(), numDims);
+  auto rr = linearCoefficients(bin.getRHS(), numDims);
+  if (!l || !rr)
+    return std::nullopt;
+  auto isConst = [&](const SmallVector<int64_t> &v) {
+    return llvm::all_of(ArrayRef<int64_t>(v).drop_back(),
+                        [](int64_t x) { return x == 0; });
+  };
+  if (e.getKind() == AffineExprKind::Add) {
+    for (unsigned i = 0; i <= numDims; ++i)
+      r[i] = (*l)[i] + (*rr)[i];
+    return r;
+  }
+  if (e.getKind() == AffineExprKind::Mul) {
+    if (!isConst(*l) && !isConst(*rr))
+      return std::nullopt;
+    int64_t f = isConst(*l) ? l->back() : rr->back();
+    SmallVector<int64_t> &v = isConst(*l) ? *rr : *l;
+    for (unsigned i = 0; i <= numDims; ++i)
+      r[i] = v[i] * f;
+    return r;
+  }
+  return std::nullopt;
+}
+
+std::optional<Conv> matchConv(linalg::GenericOp op) {
+  if (!isMulAddOnMemRefs(op) || matchContraction(op))
+    return std::nullopt;
+  Conv g;
+  g.op = op;
+  int64_t loops = op.getNumLoops();
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<int> out;
+  if (!countDims(maps[2], out) || maps[2].getNumResults() < 2)
+    return std::nullopt;
+  for (int64_t d = 0; d < loops; ++d) {
+    bool reduction = iters[d] == utils::IteratorType::reduction;
+    if (reduction ? out[d] != 0 : out[d] != 1)
+      return std::nullopt;
+    if (reduction)
+      g.red.push_back(d);
+  }
+  if (g.red.empty())
+    return std::nullopt;
+  auto owExpr = dyn_cast<AffineDimExpr>(maps[2].getResults().back());
+  if (!owExpr)
+    return std::nullopt;
+  g.ow = owExpr.getPosition();
+  // X: the input whose map reads ow; W: the other, plain dims only.
+  bool in0 = maps[0].isFunctionOfDim(g.ow), in1 = maps[1].isFunctionOfDim(g.ow);
+  if (in0 == in1)
+    return std::nullopt;
+  int xi = in0 ? 0 : 1;
+  g.x = op.getDpsInputs()[xi];
+  g.w = op.getDpsInputs()[1 - xi];
+  g.xMap = maps[xi];
+  g.wMap = maps[1 - xi];
+  g.c = op.getDpsInits()[0];
+  g.cMap = maps[2];
+  SmallVector<int> wCount;
+  if (!countDims(g.wMap, wCount))
+    return std::nullopt;
+  for (int64_t d : g.red)
+    if (wCount[d] != 1)
+      return std::nullopt;
+  // m: the one output dim that W reads and X does not.
+  for (int64_t d = 0; d < loops; ++d) {
+    if (iters[d] == utils::IteratorType::reduction || d == g.ow)
+      continue;
+    if (wCount[d] == 1 && !g.xMap.isFunctionOfDim(d)) {
+      if (g.m >= 0)
+        return std::nullopt;
+      g.m = d;
+    }
+  }
+  if (g.m < 0 || wCount[g.ow] != 0)
+    return std::nullopt;
+  // oh: the output's next-to-innermost dim, when it is a spatial one.
+  auto ohExpr = cast<AffineDimExpr>(
+      g.cMap.getResult(g.cMap.getNumResults() - 2));
+  int64_t oh = ohExpr.getPosition();
+  if (oh != g.m && g.xMap.isFunctionOfDim(oh) && wCount[oh] == 0)
+    g.oh = oh;
+  for (int64_t d = 0; d < loops; ++d)
+    if (iters[d] != utils::IteratorType::reduction && d != g.m &&
+        d != g.ow && d != g.oh)
+      g.batch.push_back(d);
+  // X's indices: linear in the dims; ow only in the last one, with a
+  // positive stride.
+  for (auto [i, e] : llvm::enumerate(g.xMap.getResults())) {
+    auto coeffs = linearCoefficients(e, loops);
+    if (!coeffs)
+      return std::nullopt;
+    bool last = i + 1 == g.xMap.getNumResults();
+    if ((*coeffs)[g.ow] != 0 && !last)
+      return std::nullopt;
+    if (last) {
+      if ((*coeffs)[g.ow] <= 0)
+        return std::nullopt;
+      g.strideW = (*coeffs)[g.ow];
+    }
+  }
+  // Vectors along the innermost dim of X and C.
+  if (innerStride(g.c) != 1 || innerStride(g.x) != 1)
+    return std::nullopt;
+  return g;
+}
+
+/// The value of a linear affine expression at the loop point `dims`.
+Value evalLinear(IndexMath &im, AffineExpr e, ArrayRef<Value> dims) {
+  if (auto d = dyn_cast<AffineDimExpr>(e))
+    return dims[d.getPosition()];
+  if (auto c = dyn_cast<AffineConstantExpr>(e))
+    return im.c(c.getValue());
+  auto bin = cast<AffineBinaryOpExpr>(e);
+  Value l = evalLinear(im, bin.getLHS(), dims);
+  Value r = evalLinear(im, bin.getRHS(), dims);
+  return e.getKind() == AffineExprKind::Add ? im.add(l, r) : im.mul(l, r);
+}
+
+SmallVector<Value> linearIndices(IndexMath &im, AffineMap map,
+                                 ArrayRef<Value> dims) {
+  SmallVector<Value> idx;
+  for (AffineExpr e : map.getResults())
+    idx.push_back(evalLinear(im, e, dims));
+  return idx;
+}
+
+class ConvLowering {
+public:
+  ConvLowering(Conv &g, const TargetInfo &target) : g(g), target(target) {}
+  LogicalResult run();
+
+private:
+  Conv &g;
+  const TargetInfo &target;
+  int64_t lanes = 4, mr = 1, rb = 1, vb = 1;
+  SmallVector<Value> sizes;
+  SmallVector<int64_t> staticRanges;
+  Value M, OH, OW;
+  // Reduction dims unrolled inside the k step (a static suffix of g.red).
+  SmallVector<int64_t> loopRed, unrolledRed;
+  int64_t unrollInner = 1; // extra unrolling of the innermost k loop
+
+  VectorType vecType() {
+    return VectorType::get({lanes}, Float32Type::get(g.op.getContext()));
+  }
+  void emitTile(OpBuilder &b, Location loc, ArrayRef<Value> dims, Value m0,
+                Value mEnd, Value oh0, Value ohEnd);
+  void emitKernel(OpBuilder &b, Location loc, ArrayRef<Value> dims, Value ir,
+                  Value mValid, Value oh0, Value rValid, Value ow0,
+                  Value owValid);
+};
+
+LogicalResult ConvLowering::run() {
+  linalg::GenericOp op = g.op;
+  Location loc = op.getLoc();
+  bool inKernel = op->getParentOfType<scf::ForallOp>() != nullptr;
+  staticRanges = op.getStaticLoopRanges();
+  auto staticOf = [&](int64_t d) -> std::optional<int64_t> {
+    if (d < 0)
+      return 1;
+    if (ShapedType::isDynamic(staticRanges[d]))
+      return std::nullopt;
+    return staticRanges[d];
+  };
+  std::optional<int64_t> sM = staticOf(g.m), sOH = staticOf(g.oh),
+                         sOW = staticOf(g.ow);
+  KernelShape def = defaultShape(target);
+  KernelShape shape = sM && *sM < def.mr ? smallMShape(target, *sM) : def;
+  lanes = shape.lanes;
+  mr = shape.mr;
+  int64_t nv = shape.nrv; // vectors per channel row of the block
+  vb = sOW ? std::clamp<int64_t>((*sOW + lanes - 1) / lanes, 1, nv)
+           : std::min<int64_t>(nv, 2);
+  rb = g.oh >= 0 ? std::max<int64_t>(nv / vb, 1) : 1;
+  if (sOH)
+    rb = std::clamp<int64_t>(rb, 1, *sOH);
+
+  // The k step: trailing static reduction dims (kernel taps) unrolled.
+  int64_t taps = 1;
+  size_t split = g.red.size();
+  while (split > 0) {
+    std::optional<int64_t> s = staticOf(g.red[split - 1]);
+    if (!s || taps * *s > 32)
+      break;
+    taps *= *s;
+    --split;
+  }
+  loopRed.assign(g.red.begin(), g.red.begin() + split);
+  unrolledRed.assign(g.red.begin() + split, g.red.end());
+  if (!loopRed.empty() && taps < 4)
+    unrollInner = (4 + taps - 1) / taps;
+
+  OpBuilder b(op);
+  IndexMath im{b, loc};
+  for (Range r :
+       cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc))
+    sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
+  M = sizes[g.m];
+  OH = g.oh >= 0 ? sizes[g.oh] : im.c(1);
+  OW = sizes[g.ow];
+
+  // Parallel tiles (batch dims, channel blocks, row blocks) unless inside a
+  // kernel already or too little work to pay for the dispatch.
+  std::optional<int64_t> work = 1;
+  for (int64_t d = 0; d < (int64_t)staticRanges.size(); ++d)
+    if (work && !ShapedType::isDynamic(staticRanges[d]))
+      *work *= staticRanges[d];
+    else
+      work.reset();
+  bool parallel = !inKernel && !(work && *work < (int64_t(1) << 21));
+  int64_t mc = 4 * mr;
+  if (sM)
+    mc = std::min<int64_t>(mc, (*sM + mr - 1) / mr * mr);
+  int64_t batchCount = 1;
+  for (int64_t d : g.batch)
+    batchCount *= staticOf(d).value_or(4);
+  int64_t mTiles = sM ? (*sM + mc - 1) / mc : 4;
+  int64_t ohc = 0; // rows per tile; 0: all
+  if (parallel && sOH) {
+    int64_t wantTiles = 8;
+    int64_t split = std::max<int64_t>(
+        1, (wantTiles + batchCount * mTiles - 1) / (batchCount * mTiles));
+    ohc = (*sOH + split - 1) / split;
+    ohc = (ohc + rb - 1) / rb * rb;
+  }
+  Value ohcV = ohc ? im.c(ohc) : OH;
+  Value ohTiles = ohc ? im.ceilDiv(OH, ohc) : im.c(1);
+  Value mTilesV = parallel ? im.ceilDiv(M, mc) : im.c(1);
+  Value mcV = parallel ? im.c(mc) : M;
+
+  SmallVector<OpFoldResult> ubs;
+  for (int64_t d : g.batch)
+    ubs.push_back(getAsOpFoldResult(sizes[d]));
+  ubs.push_back(getAsOpFoldResult(mTilesV));
+  ubs.push_back(getAsOpFoldResult(ohTiles));
+  buildLoops(b, loc, parallel, ubs,
+             [&](OpBuilder &b, Location loc, ValueRange ivs) {
+               IndexMath im{b, loc};
+               SmallVector<Value> dims(op.getNumLoops(), im.c(0));
+               for (auto [i, d] : llvm::enumerate(g.batch))
+                 dims[d] = ivs[i];
+               Value m0 = im.mul(ivs[g.batch.size()], mcV);
+               Value r0 = im.mul(ivs[g.batch.size() + 1], ohcV);
+               emitTile(b, loc, dims, m0, im.min(im.add(m0, mcV), M), r0,
+                        im.min(im.add(r0, ohcV), OH));
+             });
+  op.erase();
+  return success();
+}
+
+/// Output channels [m0, mEnd) x rows [oh0, ohEnd) x all columns.
+void ConvLowering::emitTile(OpBuilder &b, Location loc, ArrayRef<Value> dims,
+                            Value m0, Value mEnd, Value oh0, Value ohEnd) {
+  IndexMath im{b, loc};
+  int64_t nb = vb * lanes;
+  auto forStep = [&](OpBuilder &b, Value lb, Value ub, int64_t step,
+                     function_ref<void(OpBuilder &, Location, Value)> fn) {
+    scf::ForOp::create(b, loc, lb, ub, cst(b, loc, step), ValueRange{},
+                       [&](OpBuilder &b, Location loc, Value iv, ValueRange) {
+                         fn(b, loc, iv);
+                         scf::YieldOp::create(b, loc);
+                       });
+  };
+  forStep(b, m0, mEnd, mr, [&](OpBuilder &b, Location loc, Value ir) {
+    IndexMath im{b, loc};
+    Value mValid = im.min(im.sub(mEnd, ir), im.c(mr));
+    forStep(b, oh0, ohEnd, rb, [&](OpBuilder &b, Location loc, Value r0) {
+      IndexMath im{b, loc};
+      Value rValid = im.min(im.sub(ohEnd, r0), im.c(rb));
+      forStep(b, im.c(0), OW, nb, [&](OpBuilder &b, Location loc, Value c0) {
+        IndexMath im{b, loc};
+        Value owValid = im.min(im.sub(OW, c0), im.c(nb));
+        emitKernel(b, loc, dims, ir, mValid, r0, rValid, c0, owValid);
+      });
+    });
+  });
+}
+
+/// C[ir.., r0.., ow0..] (MR channels x RB rows x VB vectors) += the
+/// convolution over every reduction dim, the block in vector registers.
+void ConvLowering::emitKernel(OpBuilder &b, Location loc,
+                              ArrayRef<Value> dims, Value ir, Value mValid,
+                              Value r0, Value rValid, Value ow0,
+                              Value owValid) {
+  IndexMath im{b, loc};
+  int64_t w = lanes, nb = vb * lanes;
+  VectorType vt = vecType();
+  VectorType mt = VectorType::get({w}, b.getI1Type());
+  int64_t nAcc = mr * rb * vb;
+  Value zeros = arith::ConstantOp::create(
+      b, loc, vt, DenseElementsAttr::get(vt, b.getF32FloatAttr(0)));
+
+  SmallVector<Value> mRows, ohRows;
+  Value lastM = im.add(ir, im.sub(mValid, im.c(1)));
+  for (int64_t i = 0; i < mr; ++i)
+    mRows.push_back(i == 0 ? ir : im.min(im.add(ir, im.c(i)), lastM));
+  Value lastR = im.add(r0, im.sub(rValid, im.c(1)));
+  for (int64_t r = 0; r < rb; ++r)
+    ohRows.push_back(r == 0 ? r0 : im.min(im.add(r0, im.c(r)), lastR));
+  SmallVector<Value> masks;
+  for (int64_t v = 0; v < vb; ++v) {
+    Value left =
+        im.max(im.min(im.sub(owValid, im.c(v * w)), im.c(w)), im.c(0));
+    masks.push_back(vector::CreateMaskOp::create(b, loc, mt, ValueRange{left}));
+  }
+  Value fullN = im.eq(owValid, im.c(nb));
+  Value full = arith::AndIOp::create(
+      b, loc,
+      arith::AndIOp::create(b, loc, im.eq(mValid, im.c(mr)),
+                            im.eq(rValid, im.c(rb))),
+      fullN);
+  auto accIndex = [&](int64_t i, int64_t r, int64_t v) {
+    return (i * rb + r) * vb + v;
+  };
+  auto outDims = [&](IndexMath &im, int64_t i, int64_t r, int64_t v) {
+    SmallVector<Value> d(dims);
+    d[g.m] = mRows[i];
+    if (g.oh >= 0)
+      d[g.oh] = ohRows[r];
+    d[g.ow] = im.add(ow0, im.c(v * w));
+    return d;
+  };
+  auto cIndices = [&](OpBuilder &b, Location loc, int64_t i, int64_t r,
+                      int64_t v) {
+    IndexMath im{b, loc};
+    return indicesFor(b, loc, g.cMap, outDims(im, i, r, v));
+  };
+
+  SmallVector<Type> accTypes(nAcc, vt);
+  auto loadC = buildIf(
+      b, loc, accTypes, full,
+      [&](OpBuilder &b, Location loc) {
+        SmallVector<Value> acc;
+        for (int64_t i = 0; i < mr; ++i)
+          for (int64_t r = 0; r < rb; ++r)
+            for (int64_t v = 0; v < vb; ++v)
+              acc.push_back(vector::LoadOp::create(b, loc, vt, g.c,
+                                                   cIndices(b, loc, i, r, v)));
+        scf::YieldOp::create(b, loc, acc);
+      },
+      [&](OpBuilder &b, Location loc) {
+        SmallVector<Value> acc;
+        for (int64_t i = 0; i < mr; ++i)
+          for (int64_t r = 0; r < rb; ++r)
+            for (int64_t v = 0; v < vb; ++v)
+              acc.push_back(vector::MaskedLoadOp::create(
+                  b, loc, vt, g.c, cIndices(b, loc, i, r, v), masks[v],
+                  zeros));
+        scf::YieldOp::create(b, loc, acc);
+      });
+
+  // Lane offsets of a strided row (a gather along ow).
+  Value offsets, allTrue;
+  if (g.strideW != 1) {
+    VectorType it = VectorType::get({w}, b.getI32Type());
+    SmallVector<int32_t> offs;
+    for (int64_t l = 0; l < w; ++l)
+      offs.push_back(l * g.strideW);
+    offsets = arith::ConstantOp::create(
+        b, loc, it, DenseElementsAttr::get(it, ArrayRef<int32_t>(offs)));
+    allTrue = arith::ConstantOp::create(
+        b, loc, mt, DenseElementsAttr::get(mt, true));
+  }
+
+  // One k point: RB x VB input vectors, MR weight broadcasts.
+  auto step = [&](OpBuilder &b, Location loc, SmallVector<Value> d,
+                  SmallVector<Value> acc, bool masked) {
+    IndexMath im{b, loc};
+    SmallVector<Value> xv;
+    for (int64_t r = 0; r < rb; ++r)
+      for (int64_t v = 0; v < vb; ++v) {
+        if (g.oh >= 0)
+          d[g.oh] = ohRows[r];
+        d[g.ow] = im.add(ow0, im.c(v * w));
+        SmallVector<Value> idx = linearIndices(im, g.xMap, d);
+        if (g.strideW != 1)
+          xv.push_back(vector::GatherOp::create(
+              b, loc, vt, g.x, idx, offsets, masked ? masks[v] : allTrue,
+              zeros));
+        else if (masked)
+          xv.push_back(vector::MaskedLoadOp::create(b, loc, vt, g.x, idx,
+                                                    masks[v], zeros));
+        else
+          xv.push_back(vector::LoadOp::create(b, loc, vt, g.x, idx));
+      }
+    for (int64_t i = 0; i < mr; ++i) {
+      d[g.m] = mRows[i];
+      Value a = memref::LoadOp::create(b, loc, g.w,
+                                       indicesFor(b, loc, g.wMap, d));
+      a = vector::BroadcastOp::create(b, loc, vt, a);
+      for (int64_t j = 0; j < rb * vb; ++j)
+        acc[i * rb * vb + j] =
+            vector::FMAOp::create(b, loc, a, xv[j], acc[i * rb * vb + j]);
+    }
+    return acc;
+  };
+  // Every tap of the unrolled reduction dims.
+  auto taps = [&](OpBuilder &b, Location loc, SmallVector<Value> d,
+                  SmallVector<Value> acc, bool masked) {
+    IndexMath im{b, loc};
+    int64_t count = 1;
+    for (int64_t r : unrolledRed)
+      count *= staticRanges[r];
+    for (int64_t t = 0; t < count; ++t) {
+      int64_t rest = t;
+      for (int64_t j = unrolledRed.size() - 1; j >= 0; --j) {
+        int64_t s = staticRanges[unrolledRed[j]];
+        d[unrolledRed[j]] = im.c(rest % s);
+        rest /= s;
+      }
+      acc = step(b, loc, d, acc, masked);
+    }
+    return acc;
+  };
+  // The loops over the other reduction dims (c), innermost unrolled by
+  // unrollInner when the taps are few (1x1 kernels).
+  std::function<SmallVector<Value>(OpBuilder &, Location, size_t,
+                                    SmallVector<Value>, SmallVector<Value>,
+                                    bool)>
+      nest = [&](OpBuilder &b, Location loc, size_t level,
+                 SmallVector<Value> d, SmallVector<Value> acc,
+                 bool masked) -> SmallVector<Value> {
+    if (level == loopRed.size())
+      return taps(b, loc, d, acc, masked);
+    IndexMath im{b, loc};
+    int64_t dim = loopRed[level];
+    Value ub = sizes[dim];
+    int64_t u = level + 1 == loopRed.size() ? unrollInner : 1;
+    Value mainEnd = u > 1 ? im.mul(im.div(ub, im.c(u)), im.c(u)) : ub;
+    auto main = scf::ForOp::create(
+        b, loc, im.c(0), mainEnd, im.c(u), acc,
+        [&](OpBuilder &b, Location loc, Value k, ValueRange iter) {
+          IndexMath im{b, loc};
+          SmallVector<Value> a(iter), dd(d);
+          for (int64_t j = 0; j < u; ++j) {
+            dd[dim] = j == 0 ? k : im.add(k, im.c(j));
+            a = nest(b, loc, level + 1, dd, a, masked);
+          }
+          scf::YieldOp::create(b, loc, a);
+        });
+    if (u == 1)
+      return SmallVector<Value>(main.getResults());
+    auto rest = scf::ForOp::create(
+        b, loc, mainEnd, ub, im.c(1), main.getResults(),
+        [&](OpBuilder &b, Location loc, Value k, ValueRange iter) {
+          SmallVector<Value> dd(d);
+          dd[dim] = k;
+          scf::YieldOp::create(
+              b, loc, nest(b, loc, level + 1, dd, SmallVector<Value>(iter),
+                           masked));
+        });
+    return SmallVector<Value>(rest.getResults());
+  };
+  auto accIf = buildIf(
+      b, loc, accTypes, fullN,
+      [&](OpBuilder &b, Location loc) {
+        scf::YieldOp::create(b, loc,
+                             nest(b, loc, 0, SmallVector<Value>(dims),
+                                  SmallVector<Value>(loadC.getResults()),
+                                  false));
+      },
+      [&](OpBuilder &b, Location loc) {
+        scf::YieldOp::create(b, loc,
+                             nest(b, loc, 0, SmallVector<Value>(dims),
+                                  SmallVector<Value>(loadC.getResults()),
+                                  true));
+      });
+  SmallVector<Value> acc(accIf.getResults());
+
+  // Store the block (channels and rows past the end are not stored).
+  scf::IfOp::create(
+      b, loc, full,
+      [&](OpBuilder &b, Location loc) {
+        for (int64_t i = 0; i < mr; ++i)
+          for (int64_t r = 0; r < rb; ++r)
+            for (int64_t v = 0; v < vb; ++v)
+              vector::StoreOp::create(b, loc, acc[accIndex(i, r, v)], g.c,
+                                      cIndices(b, loc, i, r, v));
+        scf::YieldOp::create(b, loc);
+      },
+      [&](OpBuilder &b, Location loc) {
+        IndexMath im{b, loc};
+        for (int64_t i = 0; i < mr; ++i)
+          for (int64_t r = 0; r < rb; ++r) {
+            Value ok = arith::AndIOp::create(b, loc, im.lt(im.c(i), mValid),
+                                             im.lt(im.c(r), rValid));
+            auto rowIf = scf::IfOp::create(b, loc, ok,
+                                           /*withElseRegion=*/false);
+            OpBuilder rb2 =
+                OpBuilder::atBlockBegin(&rowIf.getThenRegion().front());
+            for (int64_t v = 0; v < vb; ++v)
+              vector::MaskedStoreOp::create(rb2, loc, g.c,
+                                            cIndices(rb2, loc, i, r, v),
+                                            masks[v], acc[accIndex(i, r, v)]);
+          }
+        scf::YieldOp::create(b, loc);
+      });
+}
+
+//===----------------------------------------------------------------------===//
 // The pass
 //===----------------------------------------------------------------------===//
 
@@ -1082,7 +1629,8 @@ void inlineSingleIterationKernels(ModuleOp module) {
         return;
     bool hasContraction = false;
     loop.walk([&](linalg::GenericOp op) {
-      hasContraction |= matchContraction(op).has_value();
+      hasContraction |=
+          matchContraction(op).has_value() || matchConv(op).has_value();
     });
     if (hasContraction)
       loops.push_back(loop);
@@ -1109,9 +1657,12 @@ struct KilnLowerContractionsPass
     TargetInfo target = detectTarget(targetTriple, targetCpu, targetFeatures);
     inlineSingleIterationKernels(module);
     SmallVector<Contraction> found;
+    SmallVector<Conv> convs;
     module.walk([&](linalg::GenericOp op) {
       if (std::optional<Contraction> g = matchContraction(op))
         found.push_back(*g);
+      else if (std::optional<Conv> c = matchConv(op))
+        convs.push_back(*c);
     });
     SymbolTableCollection symbols;
     SymbolTable moduleSymbols(module);
@@ -1123,6 +1674,11 @@ struct KilnLowerContractionsPass
                 get, get.getNameAttr()))
           sources.insert(gl);
       Lowering lowering(g, target, symbols, moduleSymbols, packed);
+      if (failed(lowering.run()))
+        return signalPassFailure();
+    }
+    for (Conv &c : convs) {
+      ConvLowering lowering(c, target);
       if (failed(lowering.run()))
         return signalPassFailure();
     }

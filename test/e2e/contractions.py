@@ -202,6 +202,24 @@ add_conv(b, "dilated_asym", R((1, 4, 15, 12)), R((6, 4, 3, 2)),
 add_conv(b, "groups2", R((1, 8, 10, 10)), R((12, 4, 3, 3)), R((12,)),
          groups=2, pads=(1, 1, 1, 1))
 add_conv(b, "depthwise", R((1, 6, 9, 9)), R((6, 1, 3, 3)), groups=6)
+# Edges of the direct conv kernel's blocks (MR channels x rows x vectors
+# along ow): rows longer than a block and not a multiple of it, channel
+# counts not a multiple of MR, a 1x1 conv whose channel loop has a
+# remainder, strides along ow (gathers), one-column rows, and a conv large
+# enough for parallel tiles (channel and row blocks with edges, batch 2).
+add_conv(b, "wide_rows", R((1, 5, 7, 70)), R((9, 5, 3, 3)), R((9,)),
+         pads=(1, 1, 1, 1))
+add_conv(b, "pointwise_c67", R((2, 67, 5, 6)), R((10, 67, 1, 1)))
+add_conv(b, "stride_w2_groups3", R((1, 6, 12, 40)), R((9, 2, 3, 3)),
+         strides=(1, 2), dilations=(2, 1), groups=3, pads=(1, 2, 0, 1))
+add_conv(b, "stride2_1x1", R((1, 8, 9, 33)), R((5, 8, 1, 1)),
+         strides=(2, 2))
+add_conv(b, "k5_stride3", R((1, 4, 23, 29)), R((6, 4, 5, 5)),
+         strides=(3, 3), pads=(2, 2, 2, 2))
+add_conv(b, "narrow", R((1, 3, 5, 3)), R((4, 3, 2, 2)))
+add_conv(b, "one_column", R((1, 2, 6, 1)), R((3, 2, 3, 1)))
+add_conv(b, "parallel_edges", R((2, 20, 30, 45)), R((37, 20, 3, 3)),
+         R((37,)), pads=(1, 1, 1, 1))
 s.bundle("conv2d", b)
 
 # A conv with constant weights and its bias + relu epilogue, as in the CNN.
@@ -216,17 +234,41 @@ s.case("conv_const_relu", g, [{"x": R((1, 16, 20, 20))}],
            i["x"], wc.astype(np.float64), bc.astype(np.float64)), 0),
        **tol(16 * 9))
 
+# Constant weights, bias + relu, stride 2, batch 2, channels not a multiple
+# of MR: the conv inside the fused kernel's tile.
+wc2, bc2 = R((20, 12, 3, 3)), R((20,))
+conv_s2 = kt.graph([kt.inp("x", "f32", [2, 12, 15, 21])],
+                   [kt.node("conv", ["x", "w", "b"], "c",
+                            {"pads": [1, 0, 1, 2], "strides": [2, 2]}),
+                    kt.node("relu", ["c"], "y")], ["y"],
+                   constants=[kt.const("w", wc2, file=True),
+                              kt.const("b", bc2)])
+s.case("conv_const_relu_s2", conv_s2, [{"x": R((2, 12, 15, 21))}],
+       lambda i: np.maximum(ref_conv(strides=(2, 2), pads=(1, 0, 1, 2))(
+           i["x"], wc2.astype(np.float64), bc2.astype(np.float64)), 0),
+       **tol(12 * 9))
+
 # --- the thread count does not change a single bit ----------------------------
-d = os.path.join(s.work, "threads")
-os.makedirs(d)
-gpath = s.write_graph(d, mlp)
-so = os.path.join(d, "mlp.so")
-r = s.exec(["compile", gpath, "--emit", "shared", "-o", so])
-if r.rc != 0:
-    s.fail("threads", "compiled", "kiln compile failed", r.cmd, r.stderr,
-           hard=True)
-else:
-    x = kt.rand((70, 784))
+# A conv large enough for parallel tiles (and its fused kernel).
+wc3, bc3 = R((37, 20, 3, 3)), R((37,))
+conv_big = kt.graph([kt.inp("x", "f32", [2, 20, 30, 45])],
+                    [kt.node("conv", ["x", "w", "b"], "c",
+                             {"pads": [1, 1, 1, 1]}),
+                     kt.node("relu", ["c"], "y")], ["y"],
+                    constants=[kt.const("w", wc3, file=True),
+                               kt.const("b", bc3)])
+for tag, graph_, shape in (("mlp", mlp, (70, 784)),
+                           ("conv", conv_big, (2, 20, 30, 45))):
+    d = os.path.join(s.work, "threads_" + tag)
+    os.makedirs(d)
+    gpath = s.write_graph(d, graph_)
+    so = os.path.join(d, tag + ".so")
+    r = s.exec(["compile", gpath, "--emit", "shared", "-o", so])
+    if r.rc != 0:
+        s.fail("threads_" + tag, "compiled", "kiln compile failed", r.cmd,
+               r.stderr, hard=True)
+        continue
+    x = kt.rand(shape)
     np.save(os.path.join(d, "x.npy"), x)
     outs = []
     for t in (1, 2, 3):
@@ -234,13 +276,14 @@ else:
         r = s.exec(["run", so, "--input", "x=" + os.path.join(d, "x.npy"),
                     "--output-dir", od, "--threads", t])
         if r.rc != 0:
-            s.fail("threads", "compiled", "kiln run --threads %d failed" % t,
-                   r.cmd, r.stderr, hard=True)
+            s.fail("threads_" + tag, "compiled",
+                   "kiln run --threads %d failed" % t, r.cmd, r.stderr,
+                   hard=True)
             break
         outs.append(np.load(os.path.join(od, "y.npy")))
     s.checks += 1
     if len(outs) == 3 and not all(np.array_equal(outs[0], o) for o in outs):
-        s.fail("threads", "compiled", "results differ between 1, 2 and 3 "
-               "threads")
+        s.fail("threads_" + tag, "compiled", "results differ between 1, 2 "
+               "and 3 threads")
 
 s.finish()

@@ -42,6 +42,8 @@ F32_BOUNDS = {
     "erf": ("ulp", 4),
     "sigmoid": ("ulp", 3),     # results >= 2^-126; below that abs <= 2^-126
     "softplus": ("ulp", 3),
+    "sin": ("ulp", 2),         # |x| < 2^44; beyond that |result| <= 1
+    "cos": ("ulp", 2),
     "silu": ("scaled", 2.0 ** -20),
     "gelu": ("scaled", 2.0 ** -20),
     "gelu_tanh": ("scaled", 2.0 ** -20),
@@ -49,6 +51,7 @@ F32_BOUNDS = {
 SOFTMAX_BOUND = 2.0 ** -21     # abs, outputs in [0, 1]
 NARROW_ULP = 1                 # f16, bf16: ulp of the narrow type
 TINY = 2.0 ** -126             # smallest normal f32
+TRIG_RANGE = 2.0 ** 44         # sin, cos: where the ulp bound holds
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
@@ -78,6 +81,8 @@ FUNCS = {
     "erf": ("erf", None, _erf, -100.0, 100.0),
     "sigmoid": ("sigmoid", None, sigmoid_ref, -100.0, 100.0),
     "softplus": ("softplus", None, softplus_ref, -100.0, 100.0),
+    "sin": ("sin", None, np.sin, -100.0, 100.0),
+    "cos": ("cos", None, np.cos, -100.0, 100.0),
     "silu": ("silu", None, lambda x: x * sigmoid_ref(x), -100.0, 100.0),
     "gelu": ("gelu", None, gelu_ref, -100.0, 100.0),
     "gelu_tanh": ("gelu", {"approximate": "tanh"}, gelu_tanh_ref,
@@ -164,6 +169,16 @@ def report(case, what, metric, e, xs, got, want, bound):
                    got[i], want[i]))
 
 
+def check_trig_range(case, name, xs, got):
+    """Past TRIG_RANGE sin and cos are only bounded: |result| <= 1."""
+    s.checks += 1
+    big = np.isfinite(xs) & (np.abs(xs) >= TRIG_RANGE)
+    bad = np.nonzero(big & ~(np.abs(got) <= 1))[0]
+    if bad.size:
+        s.fail(case, "compiled", "%s(%r) is %r, outside [-1, 1]" % (
+            name, xs[bad[0]], got[bad[0]]))
+
+
 def run_graph(case, g, feeds):
     """Compiles `g` to a shared object and runs it on `feeds` (name ->
     array); returns the outputs by name, or None after reporting a
@@ -224,7 +239,7 @@ def test_f32():
             s.fail("f32", "compiled", "%s: %d results differ in NaN/inf "
                    "from NumPy; first at x=%r: got %r, expected %r" % (
                        name, bad.size, xs[i], got[i], want[i]))
-        if name in ("tanh", "erf"):  # odd: f(+-0) = +-0
+        if name in ("tanh", "erf", "sin"):  # odd: f(+-0) = +-0
             s.checks += 1
             zeros = np.nonzero(xs == 0)[0]
             wrong = zeros[(got[zeros] != 0) |
@@ -234,6 +249,9 @@ def test_f32():
                     name, xs[wrong[0]], got[wrong[0]]))
         metric, bound = F32_BOUNDS[name]
         e = error(metric, got, ref64, want)
+        if name in ("sin", "cos"):
+            e = np.where(np.abs(xs) < TRIG_RANGE, e, 0)
+            check_trig_range("f32", name, xs, got)
         if name == "sigmoid":
             # Below the smallest normal result the bound is absolute.
             small = np.abs(ref64) < TINY
@@ -250,7 +268,8 @@ def test_f32():
 
 NARROW = {"exp": ("exp", None, np.exp), "log": ("log", None, np.log),
           "tanh": ("tanh", None, np.tanh), "erf": ("erf", None, _erf),
-          "sigmoid": ("sigmoid", None, sigmoid_ref)}
+          "sigmoid": ("sigmoid", None, sigmoid_ref),
+          "sin": ("sin", None, np.sin), "cos": ("cos", None, np.cos)}
 
 
 def narrow_ordered(bits):
@@ -299,6 +318,10 @@ def test_narrow(dtype_name):
         finite = np.isfinite(got) & np.isfinite(want)
         e = np.abs(narrow_ordered(got_bits) - narrow_ordered(want_bits))
         e = np.where(finite, e, 0)
+        if name in ("sin", "cos"):  # bf16 reaches past TRIG_RANGE
+            e = np.where(np.abs(x64) < TRIG_RANGE, e, 0)
+            check_trig_range(dtype_name, "%s %s" % (dtype_name, name), x64,
+                             got)
         if name == "sigmoid":
             # As for f32: below the smallest normal f32 the bound is
             # absolute (bf16 has f32's exponent range).

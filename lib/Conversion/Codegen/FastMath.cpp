@@ -1,4 +1,4 @@
-//===- FastMath.cpp - inline approximations of f32 math functions -*- C++ -*-===//
+//===- FastMath.cpp - inline approximations of math functions -*- C++ -*-===//
 //
 // Transcendental functions on f32 (and on f16/bf16, computed in f32) become
 // straight-line arithmetic: no libm call is left in a kernel's loop, so LLVM's
@@ -15,9 +15,11 @@
 //   tanh, log1p, expm1, log2
 //          upstream MLIR (mlir/Dialect/Math/Transforms: Eigen's rational
 //          tanh, Kahan's log1p, expm1 from exp and log).
+//   sin, cos
+//          Kiln's own (below): the argument reduced in double precision
+//          (upstream's reduces in single precision and loses all accuracy
+//          for |x| beyond a few thousand), Cephes' polynomials.
 //
-// sin/cos stay libm calls: the upstream approximation reduces the argument
-// in single precision and loses all accuracy for |x| beyond a few thousand.
 // The measured errors and the bounds that test/e2e/fast_math.py asserts are
 // in docs/codegen.md ("Fast math").
 //
@@ -39,12 +41,16 @@ using namespace mlir;
 
 namespace {
 
+/// `type` (a scalar or a vector) with `elt` elements.
+Type withElement(Type type, Type elt) {
+  if (auto vec = dyn_cast<VectorType>(type))
+    return vec.clone(elt);
+  return elt;
+}
+
 /// `type` (f32 or a vector of f32) with i32 elements.
 Type i32Like(Type type) {
-  auto i32 = IntegerType::get(type.getContext(), 32);
-  if (auto vec = dyn_cast<VectorType>(type))
-    return vec.clone(i32);
-  return i32;
+  return withElement(type, IntegerType::get(type.getContext(), 32));
 }
 
 /// A constant of `type` (scalar, or a splat vector) with value `v`.
@@ -68,8 +74,7 @@ bool isF32(Type type) { return getElementTypeOrSelf(type).isF32(); }
 /// and 0, overflow gives +inf and underflow rounds through the subnormals
 /// to 0.
 struct ExpF32 : public OpRewritePattern<math::ExpOp> {
-  // Ahead of upstream's ExpApproximation should both be registered.
-  ExpF32(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/10) {}
+  using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(math::ExpOp op,
                                 PatternRewriter &rewriter) const override {
@@ -140,6 +145,98 @@ struct ExpF32 : public OpRewritePattern<math::ExpOp> {
   }
 };
 
+/// sin(x) or cos(x) on f32, within 2 ulp for |x| < 2^44 (see
+/// docs/codegen.md). The argument is reduced in double precision: x = n pi/2
+/// + r with n = round(x 2/pi) (an FMA with 1.5 2^52, whose low bits then
+/// hold n mod 4) and r = x - n pi/2 in three FMA steps, pi/2 split in three
+/// doubles: the first step is exact, so r is accurate to about 2^-53
+/// absolutely. sin and cos of r (|r| <= pi/4) are Cephes' polynomials in
+/// f32, and n mod 4 picks one of +-sin r, +-cos r. Past 2^44 (1.8e13, where
+/// no ML model goes) the rounding of x 2/pi can pick the wrong n and r
+/// leaves [-pi/4, pi/4]; it is clamped, so that the result stays in [-1, 1]
+/// but is not sin x. NaN and +-inf give NaN.
+template <typename Op, bool isSin>
+struct SinCosF32 : public OpRewritePattern<Op> {
+  using OpRewritePattern<Op>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(Op op,
+                                PatternRewriter &rewriter) const override {
+    Type t = op.getType();
+    if (!isF32(t))
+      return rewriter.notifyMatchFailure(op, "not f32");
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    MLIRContext *ctx = op.getContext();
+    Type dt = withElement(t, Float64Type::get(ctx));
+    Type i64t = withElement(t, IntegerType::get(ctx, 64));
+    Type it = i32Like(t);
+    auto c = [&](double v) { return constant(b, loc, t, v); };
+    auto cd = [&](double v) { return constant(b, loc, dt, v); };
+    auto ci = [&](int64_t v) { return constant(b, loc, it, (double)v); };
+    using P = arith::CmpFPredicate;
+    auto fma = [&](Value x, Value y, Value z) -> Value {
+      return math::FmaOp::create(b, loc, x, y, z);
+    };
+
+    Value x = op.getOperand();
+    Value xd = arith::ExtFOp::create(b, loc, dt, x);
+    const double magic = 6755399441055744.0; // 1.5 2^52
+    Value k = fma(xd, cd(M_2_PI), cd(magic));
+    Value n = arith::SubFOp::create(b, loc, k, cd(magic));
+    // pi/2 = p1 + p2 + p3 (each the double nearest what is left).
+    const double p1 = 1.5707963267948966;
+    const double p2 = 6.123233995736766e-17;
+    const double p3 = -1.4973849048591698e-33;
+    Value rd = fma(n, cd(-p1), xd);
+    rd = fma(n, cd(-p2), rd);
+    rd = fma(n, cd(-p3), rd);
+    Value r = arith::TruncFOp::create(b, loc, t, rd);
+    // Keeps |r| small past 2^44, where n may be off by one (NaN stays).
+    Value bound = c(0.79);
+    r = arith::SelectOp::create(
+        b, loc, arith::CmpFOp::create(b, loc, P::ULT, r, bound), r, bound);
+    Value negBound = c(-0.79);
+    r = arith::SelectOp::create(
+        b, loc, arith::CmpFOp::create(b, loc, P::UGT, r, negBound), r,
+        negBound);
+
+    // sin r = r + r z S(z), cos r = 1 - z/2 + z^2 C(z), z = r^2 (Cephes).
+    Value z = arith::MulFOp::create(b, loc, r, r);
+    Value sp = fma(z, c(-1.9515295891E-4), c(8.3321608736E-3));
+    sp = fma(sp, z, c(-1.6666654611E-1));
+    Value sinR = fma(arith::MulFOp::create(b, loc, r, z), sp, r);
+    Value cp = fma(z, c(2.443315711809948E-5), c(-1.388731625493765E-3));
+    cp = fma(cp, z, c(4.166664568298827E-2));
+    Value cosR = fma(arith::MulFOp::create(b, loc, z, z), cp,
+                     fma(z, c(-0.5), c(1.0)));
+
+    // The quadrant q = n mod 4 from the low bits of k (for cos, q + 1):
+    // q odd takes the other function, q & 2 flips the sign.
+    Value q = arith::TruncIOp::create(
+        b, loc, it, arith::BitcastOp::create(b, loc, i64t, k));
+    if (!isSin)
+      q = arith::AddIOp::create(b, loc, q, ci(1));
+    Value odd = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ne,
+        arith::AndIOp::create(b, loc, q, ci(1)), ci(0));
+    Value y = arith::SelectOp::create(b, loc, odd, cosR, sinR);
+    Value sign = arith::ShLIOp::create(
+        b, loc, arith::AndIOp::create(b, loc, q, ci(2)), ci(30));
+    y = arith::BitcastOp::create(
+        b, loc, t,
+        arith::XOrIOp::create(b, loc, arith::BitcastOp::create(b, loc, it, y),
+                              sign));
+    if (isSin) {
+      // sin x rounds to x below 2^-12 (and keeps the sign of -0).
+      Value tiny = arith::CmpFOp::create(
+          b, loc, P::OLT, math::AbsFOp::create(b, loc, x), c(0x1p-12));
+      y = arith::SelectOp::create(b, loc, tiny, x, y);
+    }
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 /// Marks the ops that the preparing patterns below have handled.
 constexpr const char *kPreparedAttr = "kiln.fast_math_prepared";
 
@@ -190,14 +287,22 @@ struct SignedZeroErf : public OpRewritePattern<math::ErfOp> {
   }
 };
 
-/// The functions approximated (upstream's patterns and ExpF32).
-bool approximated(StringRef name) {
+/// The functions whose upstream approximation is used.
+bool upstream(StringRef name) {
   return llvm::is_contained(
       {math::TanhOp::getOperationName(), math::ErfOp::getOperationName(),
        math::LogOp::getOperationName(), math::Log2Op::getOperationName(),
-       math::Log1pOp::getOperationName(), math::ExpM1Op::getOperationName(),
-       math::ExpOp::getOperationName()},
+       math::Log1pOp::getOperationName(), math::ExpM1Op::getOperationName()},
       name);
+}
+
+/// Every function approximated: upstream's and Kiln's own.
+bool approximated(StringRef name) {
+  return upstream(name) ||
+         llvm::is_contained({math::ExpOp::getOperationName(),
+                             math::SinOp::getOperationName(),
+                             math::CosOp::getOperationName()},
+                            name);
 }
 
 struct KilnFastMathPass
@@ -217,9 +322,9 @@ struct KilnFastMathPass
       return signalPassFailure();
 
     RewritePatternSet patterns(ctx);
-    patterns.add<ExpF32>(ctx);
-    // Upstream's exp pattern has the lower benefit: ExpF32 wins.
-    populateMathPolynomialApproximationPatterns(patterns, approximated);
+    patterns.add<ExpF32, SinCosF32<math::SinOp, true>,
+                 SinCosF32<math::CosOp, false>>(ctx);
+    populateMathPolynomialApproximationPatterns(patterns, upstream);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     getOperation().walk([](Operation *op) { op->removeAttr(kPreparedAttr); });

@@ -27,8 +27,8 @@ Value combine(OpBuilder &b, Location loc, ReduceKind kind, Value x, Value acc) {
   bool f = isFloat(x.getType());
   // Float sums and products may be reassociated, so that LLVM vectorizes
   // them (partial results per lane); see docs/codegen.md.
-  auto reassoc =
-      arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::reassoc);
+  auto reassoc = arith::FastMathFlagsAttr::get(b.getContext(),
+                                               arith::FastMathFlags::reassoc);
   switch (kind) {
   case ReduceKind::Sum:
     return f ? (Value)arith::AddFOp::create(b, loc, x, acc, reassoc)

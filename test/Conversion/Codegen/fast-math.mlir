@@ -1,6 +1,6 @@
 // RUN: kiln-opt %s -split-input-file -kiln-fast-math | FileCheck %s
 
-// exp, tanh, erf, log, log1p and expm1 on f32 become straight-line
+// exp, tanh, erf, log, log1p, expm1, sin and cos on f32 become straight-line
 // arithmetic: no math op that would be a libm call is left (fma, roundeven,
 // absf and friends are single instructions).
 // CHECK-LABEL: func.func @f32_scalars
@@ -115,15 +115,39 @@ func.func @narrow(%x: f16, %y: bf16) -> (f16, bf16) {
 
 // -----
 
+// sin and cos: the argument is reduced in f64 (n from an FMA with 1.5 2^52,
+// three FMA steps with pi/2 in three parts), the polynomials are f32, and the
+// quadrant comes from the low bits of n.
+// CHECK-LABEL: func.func @sincos
+// CHECK-SAME:    (%[[X:.*]]: f32)
+// CHECK-NOT:     math.sin
+// CHECK-NOT:     math.cos
+// CHECK:         %[[XD:.*]] = arith.extf %[[X]] : f32 to f64
+// CHECK:         %[[K:.*]] = math.fma %[[XD]], %{{.*}}, %{{.*}} : f64
+// CHECK:         %[[N:.*]] = arith.subf %[[K]]
+// CHECK-COUNT-3: math.fma %[[N]], %{{.*}}, %{{.*}} : f64
+// CHECK:         arith.truncf {{.*}} : f64 to f32
+// CHECK:         arith.bitcast %[[K]] : f64 to i64
+// CHECK:         return
+func.func @sincos(%x: f32) -> (f32, f32) {
+  %0 = math.sin %x : f32
+  %1 = math.cos %x : f32
+  return %0, %1 : f32, f32
+}
+
+// -----
+
 // f64 and the functions without an approximation are left alone (libm).
 // CHECK-LABEL: func.func @untouched
 // CHECK:         math.exp {{.*}} : f64
-// CHECK:         math.sin {{.*}} : f32
-// CHECK:         math.cos {{.*}} : f32
+// CHECK:         math.sin {{.*}} : f64
+// CHECK:         math.atan {{.*}} : f32
+// CHECK:         math.powf {{.*}} : f32
 // CHECK:         return
-func.func @untouched(%x: f64, %y: f32) -> (f64, f32, f32) {
+func.func @untouched(%x: f64, %y: f32) -> (f64, f64, f32, f32) {
   %0 = math.exp %x : f64
-  %1 = math.sin %y : f32
-  %2 = math.cos %y : f32
-  return %0, %1, %2 : f64, f32, f32
+  %1 = math.sin %x : f64
+  %2 = math.atan %y : f32
+  %3 = math.powf %y, %y : f32
+  return %0, %1, %2, %3 : f64, f64, f32, f32
 }

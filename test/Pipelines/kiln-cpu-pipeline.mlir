@@ -1,10 +1,13 @@
 // RUN: kiln-opt %s -kiln-cpu-pipeline | FileCheck %s
 
 // The whole CPU pipeline, as `kiln compile` runs it, ends in the LLVM dialect
-// with the graph taking exploded memref descriptors: inputs, then outputs.
+// with the graph taking exploded memref descriptors: inputs, then outputs,
+// then the workspace (1-D bytes) and the executor (a kiln_exec pointer).
 // CHECK-LABEL: llvm.func @mlp(
 // CHECK-SAME: %arg{{[0-9]+}}: !llvm.ptr, %arg{{[0-9]+}}: !llvm.ptr, %arg{{[0-9]+}}: i64, %arg{{[0-9]+}}: i64, %arg{{[0-9]+}}: i64, %arg{{[0-9]+}}: i64, %arg{{[0-9]+}}: i64,
-// CHECK-SAME: %arg{{[0-9]+}}: !llvm.ptr, %arg{{[0-9]+}}: !llvm.ptr, %arg{{[0-9]+}}: i64, %arg{{[0-9]+}}: i64, %arg{{[0-9]+}}: i64, %arg{{[0-9]+}}: i64, %arg{{[0-9]+}}: i64)
+// CHECK-SAME: %arg{{[0-9]+}}: !llvm.ptr, %arg{{[0-9]+}}: !llvm.ptr, %arg{{[0-9]+}}: i64, %arg{{[0-9]+}}: i64, %arg{{[0-9]+}}: i64, %arg{{[0-9]+}}: i64, %arg{{[0-9]+}}: i64,
+// CHECK-SAME: %arg{{[0-9]+}}: !llvm.ptr, %arg{{[0-9]+}}: !llvm.ptr, %arg{{[0-9]+}}: i64, %arg{{[0-9]+}}: i64, %arg{{[0-9]+}}: i64,
+// CHECK-SAME: %arg{{[0-9]+}}: !llvm.ptr)
 // CHECK-NOT: kiln.
 // CHECK-NOT: linalg.
 // CHECK-NOT: memref.

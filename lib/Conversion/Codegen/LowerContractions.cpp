@@ -1411,12 +1411,17 @@ void ConvLowering::emitKernel(OpBuilder &b, Location loc,
         im.max(im.min(im.sub(owValid, im.c(v * w)), im.c(w)), im.c(0));
     masks.push_back(vector::CreateMaskOp::create(b, loc, mt, ValueRange{left}));
   }
-  Value fullN = im.eq(owValid, im.c(nb));
-  Value full = arith::AndIOp::create(
-      b, loc,
-      arith::AndIOp::create(b, loc, im.eq(mValid, im.c(mr)),
-                            im.eq(rValid, im.c(rb))),
-      fullN);
+  // Fast path: all columns and rows of the block valid (rows unclamped, so
+  // that the input rows that several (row, kernel row) pairs read are one
+  // load).
+  Value fullRows = im.eq(rValid, im.c(rb));
+  Value fastPath =
+      arith::AndIOp::create(b, loc, im.eq(owValid, im.c(nb)), fullRows);
+  Value full = arith::AndIOp::create(b, loc, im.eq(mValid, im.c(mr)),
+                                     fastPath);
+  SmallVector<Value> ohRowsFast;
+  for (int64_t r = 0; r < rb; ++r)
+    ohRowsFast.push_back(r == 0 ? r0 : im.add(r0, im.c(r)));
   auto accIndex = [&](int64_t i, int64_t r, int64_t v) {
     return (i * rb + r) * vb + v;
   };
@@ -1478,7 +1483,7 @@ void ConvLowering::emitKernel(OpBuilder &b, Location loc,
     for (int64_t r = 0; r < rb; ++r)
       for (int64_t v = 0; v < vb; ++v) {
         if (g.oh >= 0)
-          d[g.oh] = ohRows[r];
+          d[g.oh] = masked ? ohRows[r] : ohRowsFast[r];
         d[g.ow] = im.add(ow0, im.c(v * w));
         SmallVector<Value> idx = linearIndices(im, g.xMap, d);
         if (g.strideW != 1)
@@ -1560,7 +1565,7 @@ void ConvLowering::emitKernel(OpBuilder &b, Location loc,
     return SmallVector<Value>(rest.getResults());
   };
   auto accIf = buildIf(
-      b, loc, accTypes, fullN,
+      b, loc, accTypes, fastPath,
       [&](OpBuilder &b, Location loc) {
         scf::YieldOp::create(b, loc,
                              nest(b, loc, 0, SmallVector<Value>(dims),

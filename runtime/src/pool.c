@@ -24,8 +24,10 @@
  * (on a worker, or on the calling thread, whether it shares the loop or runs
  * it alone) runs inline, so nested loops never add threads.
  *
- * Idle workers spin briefly for a new job, then sleep on a condition
- * variable. The job lives on the caller's stack; a worker touches it only
+ * Idle workers spin for a new job for up to KILN_POOL_WORKER_SPIN_NS (a
+ * graph's parallel loops come in quick succession, with serial work between
+ * them; waking a sleeping thread costs tens of microseconds, more in a
+ * virtual machine), then sleep on a condition variable. The job lives on the caller's stack; a worker touches it only
  * between taking it and the atomic decrement of job->active, which the
  * caller waits for.
  *
@@ -47,12 +49,13 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 enum {
   KILN_POOL_CHUNKS_PER_THREAD = 4,
-  KILN_POOL_WORKER_SPIN = 2000, /* polls of an idle worker before sleeping */
-  KILN_POOL_CALLER_SPIN = 500,  /* polls of a caller before sleeping */
+  KILN_POOL_WORKER_SPIN_NS = 500000, /* an idle worker's spin before sleeping */
+  KILN_POOL_CALLER_SPIN_NS = 1000000, /* a caller's spin for its helpers */
   KILN_POOL_MAX_CPUS = 4096,
 };
 #define KILN_POOL_STACK_BYTES ((size_t)16 << 20)
@@ -136,17 +139,26 @@ static void release_job(kiln_pool *p, pool_worker *w, pool_job *job) {
     pthread_cond_broadcast(&p->done);
 }
 
+static int64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 static void *worker_main(void *arg) {
   pool_worker *w = arg;
   kiln_pool *p = w->pool;
   in_parallel_loop = true;
   for (;;) {
     pool_job *job = NULL;
-    for (int i = 0; i < KILN_POOL_WORKER_SPIN && !job; ++i) {
+    int64_t deadline = now_ns() + KILN_POOL_WORKER_SPIN_NS;
+    for (int i = 1; !job; ++i) {
       if (atomic_load_explicit(&w->job, memory_order_relaxed))
         job = atomic_exchange_explicit(&w->job, NULL, memory_order_acquire);
       else
         cpu_relax();
+      if (i % 256 == 0 && now_ns() > deadline)
+        break;
     }
     if (!job) {
       pthread_mutex_lock(&p->mu);
@@ -309,10 +321,13 @@ void kiln_pool_parallel_for(void *user, int32_t num_threads, kiln_task_fn fn,
   in_parallel_loop = false;
 
   /* Every chunk is claimed. Wait for the workers that hold the job. */
-  for (int i = 0; i < KILN_POOL_CALLER_SPIN &&
-                  atomic_load_explicit(&job.active, memory_order_acquire) != 0;
-       ++i)
+  int64_t deadline = now_ns() + KILN_POOL_CALLER_SPIN_NS;
+  for (int i = 1;
+       atomic_load_explicit(&job.active, memory_order_acquire) != 0; ++i) {
     cpu_relax();
+    if (i % 256 == 0 && now_ns() > deadline)
+      break;
+  }
   if (atomic_load_explicit(&job.active, memory_order_acquire) == 0)
     return;
   pthread_mutex_lock(&p->mu);

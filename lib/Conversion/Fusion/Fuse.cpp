@@ -214,8 +214,13 @@ SmallVector<OpFoldResult> chooseTileSizes(OpBuilder &b,
                                           bool holdsContraction) {
   SmallVector<int64_t> ranges = consumer.getStaticLoopRanges();
   int64_t budget = holdsContraction ? 8 * tileElements : tileElements;
+  // Untiled loops make each tile bigger, except a contraction's reduction
+  // loops: they do not add result elements.
+  SmallVector<utils::IteratorType> iterators =
+      consumer.getIteratorTypesArray();
   for (auto [i, range] : llvm::enumerate(ranges))
-    if (!tiled[i] && !ShapedType::isDynamic(range))
+    if (!tiled[i] && !ShapedType::isDynamic(range) &&
+        !(holdsContraction && iterators[i] == utils::IteratorType::reduction))
       budget = std::max<int64_t>(1, budget / std::max<int64_t>(range, 1));
   SmallVector<int64_t> sizes(ranges.size(), 0);
   bool innermost = true;

@@ -734,7 +734,15 @@ LogicalResult Lowering::run() {
     *work *= *staticM * *sk * *sn;
   else
     work.reset();
-  parallel = !inKernel && !(work && *work < (int64_t(1) << 21));
+  // Small products with a large B (the matrix-vector products of an MLP at
+  // batch 1) are bound by the bandwidth of reading B: two cores read it
+  // faster than one, so they run in parallel too.
+  std::optional<int64_t> bBytes;
+  if (sk && sn)
+    bBytes = staticProduct(bBatch, *sk * *sn * 4);
+  bool streamsB = bBytes && *bBytes >= (int64_t(512) << 10);
+  parallel = !inKernel &&
+             (streamsB || !(work && *work < (int64_t(1) << 21)));
   bool packBNow = !packedB && !inKernel && (!bContiguous || largeM);
   if (packBNow) {
     std::optional<int64_t> count;

@@ -238,12 +238,24 @@ SmallVector<OpFoldResult> chooseTileSizes(OpBuilder &b,
   return getAsIndexOpFoldResult(b.getContext(), sizes);
 }
 
+/// A reduction that multiplies its inputs (a contraction or a convolution,
+/// which kiln-lower-contractions blocks itself), unlike a pooling window.
+bool isMultiplyAccumulate(linalg::LinalgOp op) {
+  if (op.getNumReductionLoops() == 0 || op.getNumDpsInputs() < 2)
+    return false;
+  bool multiplies = false;
+  op->walk([&](Operation *inner) {
+    if (isa<arith::MulFOp, arith::MulIOp>(inner))
+      multiplies = true;
+  });
+  return multiplies;
+}
+
 struct KilnFusePass : public kiln::impl::KilnFuseBase<KilnFusePass> {
   using KilnFuseBase::KilnFuseBase;
 
   bool worthTilingAlone(linalg::LinalgOp op) const {
-    if (isa<linalg::FillOp>(op) ||
-        (op.getNumReductionLoops() > 0 && op.getNumDpsInputs() >= 2))
+    if (isa<linalg::FillOp>(op) || isMultiplyAccumulate(op))
       return false;
     int64_t elements = 1;
     for (auto [range, it] : llvm::zip(op.getStaticLoopRanges(),

@@ -274,6 +274,23 @@ struct KilnFusePass : public kiln::impl::KilnFuseBase<KilnFusePass> {
     MLIRContext *ctx = &getContext();
     generalizeMovementOps(func);
 
+    // A convolution's result is [N, G, M/G, O...], collapsed to [N, M, O...]
+    // for its users; the collapse would end the kernel before an elementwise
+    // consumer (a ReLU). Such a consumer is expanded to the grouped shape
+    // instead, the collapse moving after it, so that both fuse.
+    RewritePatternSet reshapes(ctx);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(
+        reshapes, [](OpOperand *fused) {
+          auto collapse = fused->get().getDefiningOp<tensor::CollapseShapeOp>();
+          auto consumer = dyn_cast<linalg::GenericOp>(fused->getOwner());
+          if (!collapse || !consumer || !isAllParallel(consumer))
+            return false;
+          auto producer = collapse.getSrc().getDefiningOp<linalg::LinalgOp>();
+          return producer && isMultiplyAccumulate(producer);
+        });
+    if (failed(applyPatternsGreedily(func, std::move(reshapes))))
+      return signalPassFailure();
+
     RewritePatternSet patterns(ctx);
     patterns.add<FuseElementwise>(ctx);
     linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);

@@ -104,31 +104,39 @@ HostTensor mlir::kiln::toHostTensor(const kiln_npy &npy) {
   return t;
 }
 
-FailureOr<std::vector<HostTensor>>
-mlir::kiln::runModel(StringRef command, kiln_model *model,
-                     ArrayRef<kiln_npy *> inputs) {
-  std::vector<kiln_tensor> in;
+FailureOr<ModelCall> mlir::kiln::prepareCall(StringRef command,
+                                             kiln_model *model,
+                                             ArrayRef<kiln_npy *> inputs) {
+  ModelCall call;
   for (kiln_npy *npy : inputs)
-    in.push_back({npy->data, npy->shape, npy->rank, npy->dtype});
+    call.in.push_back({npy->data, npy->shape, npy->rank, npy->dtype});
   const kiln_graph_desc *desc = kiln_model_describe(model);
-  std::vector<HostTensor> results(desc->num_outputs);
-  std::vector<kiln_tensor> out;
+  call.results.resize(desc->num_outputs);
   for (int32_t i = 0; i < desc->num_outputs; ++i) {
     const kiln_tensor_desc &o = desc->outputs[i];
-    HostTensor &r = results[i];
+    HostTensor &r = call.results[i];
     r.dtype = o.dtype;
     r.shape.resize(o.rank);
-    if (kiln_model_resolve_output_shape(model, in.data(), in.size(), i,
-                                        r.shape.data()) != KILN_OK)
+    if (kiln_model_resolve_output_shape(model, call.in.data(), call.in.size(),
+                                        i, r.shape.data()) != KILN_OK)
       return commandError(command, kiln_last_error()), failure();
     size_t bytes = kiln_dtype_size(o.dtype);
     for (int64_t d : r.shape)
       bytes *= d;
     r.bytes.resize(std::max<size_t>(bytes, 1));
-    out.push_back({r.bytes.data(), r.shape.data(), o.rank, o.dtype});
+    call.out.push_back({r.bytes.data(), r.shape.data(), o.rank, o.dtype});
   }
-  if (kiln_model_run(model, in.data(), in.size(), out.data(), out.size()) !=
-      KILN_OK)
+  return call;
+}
+
+FailureOr<std::vector<HostTensor>>
+mlir::kiln::runModel(StringRef command, kiln_model *model,
+                     ArrayRef<kiln_npy *> inputs) {
+  FailureOr<ModelCall> call = prepareCall(command, model, inputs);
+  if (failed(call))
+    return failure();
+  if (kiln_model_run(model, call->in.data(), call->in.size(),
+                     call->out.data(), call->out.size()) != KILN_OK)
     return commandError(command, kiln_last_error()), failure();
-  return results;
+  return std::move(call->results);
 }

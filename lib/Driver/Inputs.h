@@ -65,6 +65,18 @@ std::string shapePinOf(StringRef name, const kiln_npy &npy);
 /// A copy of an array's contents as an interpreter tensor.
 HostTensor toHostTensor(const kiln_npy &npy);
 
+/// The tensors of one call of an opened model: the inputs as given, and
+/// outputs allocated with their resolved shapes, which `results` owns.
+struct ModelCall {
+  std::vector<kiln_tensor> in, out;
+  std::vector<HostTensor> results;
+};
+
+/// Binds `inputs` (in the model's input order) and allocates the outputs;
+/// fails, as `kiln COMMAND`, when the shapes cannot be resolved.
+FailureOr<ModelCall> prepareCall(StringRef command, kiln_model *model,
+                                 ArrayRef<kiln_npy *> inputs);
+
 /// Runs an opened model on `inputs` (in the model's input order); returns
 /// its outputs, or fails after a runtime error of `kiln COMMAND`.
 FailureOr<std::vector<HostTensor>> runModel(StringRef command,

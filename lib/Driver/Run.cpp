@@ -91,36 +91,20 @@ FailureOr<std::vector<HostTensor>>
 runTimed(kiln_model *model, ArrayRef<kiln_npy *> inputs, int32_t threads,
          unsigned repeat, std::vector<double> &latencies,
          llvm::function_ref<bool()> stopEarly) {
-  std::vector<kiln_tensor> in;
-  for (kiln_npy *npy : inputs)
-    in.push_back({npy->data, npy->shape, npy->rank, npy->dtype});
-  const kiln_graph_desc *desc = kiln_model_describe(model);
-  std::vector<HostTensor> results(desc->num_outputs);
-  std::vector<kiln_tensor> out;
-  for (int32_t i = 0; i < desc->num_outputs; ++i) {
-    const kiln_tensor_desc &o = desc->outputs[i];
-    HostTensor &r = results[i];
-    r.dtype = o.dtype;
-    r.shape.resize(o.rank);
-    if (kiln_model_resolve_output_shape(model, in.data(), in.size(), i,
-                                        r.shape.data()) != KILN_OK)
-      return fail(kiln_last_error()), failure();
-    size_t bytes = kiln_dtype_size(o.dtype);
-    for (int64_t d : r.shape)
-      bytes *= d;
-    r.bytes.resize(std::max<size_t>(bytes, 1));
-    out.push_back({r.bytes.data(), r.shape.data(), o.rank, o.dtype});
-  }
+  FailureOr<ModelCall> call = prepareCall("run", model, inputs);
+  if (failed(call))
+    return failure();
   auto runOnce = [&]() -> LogicalResult {
-    if (kiln_model_run_threads(model, in.data(), in.size(), out.data(),
-                               out.size(), threads) != KILN_OK)
+    if (kiln_model_run_threads(model, call->in.data(), call->in.size(),
+                               call->out.data(), call->out.size(),
+                               threads) != KILN_OK)
       return fail(kiln_last_error()), failure();
     return success();
   };
   if (failed(runOnce())) // the only run, or the warm-up
     return failure();
   if (repeat == 0 || stopEarly())
-    return results;
+    return std::move(call->results);
   latencies.reserve(latencies.size() + repeat);
   for (unsigned i = 0; i < repeat; ++i) {
     double start = nowMicros();
@@ -128,7 +112,7 @@ runTimed(kiln_model *model, ArrayRef<kiln_npy *> inputs, int32_t threads,
       return failure();
     latencies.push_back(nowMicros() - start);
   }
-  return results;
+  return std::move(call->results);
 }
 
 /// `latency_us median=M min=A max=B` (microseconds, one decimal).

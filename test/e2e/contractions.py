@@ -26,16 +26,6 @@ def tol(k):
     return dict(rtol=1e-4, atol=2e-5 * max(k, 1) ** 0.5)
 
 
-def ref_matmul(ta=False, tb=False):
-    def f(a, b):
-        if ta:
-            a = np.swapaxes(a, -1, -2)
-        if tb:
-            b = np.swapaxes(b, -1, -2)
-        return np.matmul(a, b)
-    return f
-
-
 def add_mm(b, ash, bsh, ta=False, tb=False, tag=""):
     x, y = kt.rand(ash), kt.rand(bsh)
     k = ash[-2] if (ta and len(ash) > 1) else ash[-1]
@@ -46,7 +36,7 @@ def add_mm(b, ash, bsh, ta=False, tb=False, tag=""):
         attrs["transpose_b"] = True
     name = "mm_%s_%s%s%s%s" % ("x".join(map(str, ash)), "x".join(map(str, bsh)),
                                 "_ta" if ta else "", "_tb" if tb else "", tag)
-    b.add(name, "matmul", [x, y], attrs or None, ref_matmul(ta, tb), **tol(k))
+    b.add(name, "matmul", [x, y], attrs or None, kt.ref_matmul(ta, tb), **tol(k))
 
 
 # --- 2-D shapes: GEMV rows, edges, blocking ----------------------------------

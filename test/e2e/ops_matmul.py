@@ -16,16 +16,6 @@ def sh(shape):
     return "x".join(str(d) for d in shape) if shape else "scalar"
 
 
-def ref_matmul(ta=False, tb=False):
-    def f(a, b):
-        if ta:
-            a = np.swapaxes(a, -1, -2)
-        if tb:
-            b = np.swapaxes(b, -1, -2)
-        return np.matmul(a, b)
-    return f
-
-
 def attrs_for(ta, tb):
     at = {}
     if ta:
@@ -43,7 +33,7 @@ def add(b, ash, bsh, dtype=F32, ta=False, tb=False, atol=None, tag=""):
     k = ash[-2] if ta else ash[-1]
     if atol is None and np.dtype(dtype) == np.float32:
         atol = 2e-6 * k
-    b.add(name, "matmul", [a, c], attrs_for(ta, tb), ref_matmul(ta, tb),
+    b.add(name, "matmul", [a, c], attrs_for(ta, tb), kt.ref_matmul(ta, tb),
           atol=atol)
 
 
@@ -117,11 +107,11 @@ b = kt.Bundle()
 b.add("mm_f64_precision", "matmul",
       [np.array([[1.0, 2.0**-30], [3.0, -(2.0**-40)]], F64),
        np.array([[1.0], [1.0]], F64)],
-      ref=ref_matmul(), rtol=0, atol=0)
+      ref=kt.ref_matmul(), rtol=0, atol=0)
 # i64 beyond 2^53 stays exact.
 b.add("mm_i64_wide", "matmul",
       [np.array([[2**40, 3]], I64), np.array([[2**20 + 1], [5]], I64)],
-      ref=ref_matmul())
+      ref=kt.ref_matmul())
 s.bundle("matmul_exact", b)
 
 # --- symbolic batch dim: one artifact, N = 1, 3, 7 --------------------------

@@ -153,6 +153,17 @@ def nonzero(shape, dtype=np.float32):
 # Graph construction (JSON, see docs/graph format)
 # ---------------------------------------------------------------------------
 
+def ref_matmul(ta=False, tb=False):
+    """NumPy's matmul with either operand transposed (its last two dims)."""
+    def f(a, b):
+        if ta:
+            a = np.swapaxes(a, -1, -2)
+        if tb:
+            b = np.swapaxes(b, -1, -2)
+        return np.matmul(a, b)
+    return f
+
+
 def inp(name, dtype, shape):
     return {"name": name, "dtype": dtype_name(dtype) if not isinstance(
         dtype, str) else dtype, "shape": list(shape)}

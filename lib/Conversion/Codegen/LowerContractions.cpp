@@ -725,6 +725,39 @@ LogicalResult Lowering::run() {
   bPanels = im.ceilDiv(N, nr);
   aPanels = im.ceilDiv(M, mr);
 
+  // Packs an operand into `panels` panels of `width` rows or columns (per
+  // index of its batch dims `batchDims`) in one buffer, in one parallel loop
+  // over (batch dims, panels); `emit` packs one panel from offset `base`.
+  auto packOperand =
+      [&](ArrayRef<int64_t> batchDims, Value panels, int64_t width,
+          std::optional<int64_t> count,
+          llvm::function_ref<void(OpBuilder &, Location, ArrayRef<Value>,
+                                  Value, Value, Value)>
+              emit) -> Value {
+    Value total = im.mul(im.mul(panels, im.c(width)), K);
+    for (int64_t d : batchDims)
+      total = im.mul(total, sizes[d]);
+    Value buffer = staticSizes ? allocBuffer(allocBuilder, {}, count)
+                               : allocBuffer(b, total, std::nullopt);
+    SmallVector<OpFoldResult> ubs;
+    for (int64_t d : batchDims)
+      ubs.push_back(getAsOpFoldResult(sizes[d]));
+    ubs.push_back(getAsOpFoldResult(panels));
+    buildLoops(b, loc, parallel, ubs,
+               [&](OpBuilder &b, Location loc, ValueRange ivs) {
+                 IndexMath im{b, loc};
+                 SmallVector<Value> dims(op.getNumLoops(), im.c(0));
+                 for (auto [i, d] : llvm::enumerate(batchDims))
+                   dims[d] = ivs[i];
+                 Value panel = ivs.back();
+                 Value lin = im.add(
+                     im.mul(batchLinear(im, batchDims, dims), panels), panel);
+                 Value base = im.mul(im.mul(lin, K), im.c(width));
+                 emit(b, loc, dims, panel, buffer, base);
+               });
+    return buffer;
+  };
+
   // B: compile-time packed, run-time packed, or in place.
   packedB = packConstantB(b, loc);
   // Parallel loops unless inside a kernel already, or too little work for
@@ -748,31 +781,12 @@ LogicalResult Lowering::run() {
     std::optional<int64_t> count;
     if (sk && sn)
       count = staticProduct(bBatch, ((*sn + nr - 1) / nr) * nr * *sk);
-    Value total = im.mul(im.mul(bPanels, im.c(nr)), K);
-    for (int64_t d : bBatch)
-      total = im.mul(total, sizes[d]);
-    if (staticSizes) {
-      packedB = allocBuffer(allocBuilder, {}, count);
-    } else {
-      packedB = allocBuffer(b, total, std::nullopt);
-    }
-    // One parallel loop over (B's batch dims, panels).
-    SmallVector<OpFoldResult> ubs;
-    for (int64_t d : bBatch)
-      ubs.push_back(getAsOpFoldResult(sizes[d]));
-    ubs.push_back(getAsOpFoldResult(bPanels));
-    buildLoops(
-        b, loc, parallel, ubs,
-        [&](OpBuilder &b, Location loc, ValueRange ivs) {
+    packedB = packOperand(
+        bBatch, bPanels, nr, count,
+        [&](OpBuilder &b, Location loc, ArrayRef<Value> dims, Value panel,
+            Value dst, Value base) {
           IndexMath im{b, loc};
-          SmallVector<Value> dims(op.getNumLoops(), im.c(0));
-          for (auto [i, d] : llvm::enumerate(bBatch))
-            dims[d] = ivs[i];
-          Value panel = ivs.back();
-          Value lin = im.add(im.mul(batchLinear(im, bBatch, dims), bPanels),
-                             panel);
-          Value base = im.mul(im.mul(lin, K), im.c(nr));
-          emitPackB(b, loc, dims, im.mul(panel, im.c(nr)), packedB, base,
+          emitPackB(b, loc, dims, im.mul(panel, im.c(nr)), dst, base,
                     im.c(0), K);
         });
   }
@@ -783,27 +797,12 @@ LogicalResult Lowering::run() {
     std::optional<int64_t> count;
     if (staticM && sk)
       count = staticProduct(aBatch, ((*staticM + mr - 1) / mr) * mr * *sk);
-    Value total = im.mul(im.mul(aPanels, im.c(mr)), K);
-    for (int64_t d : aBatch)
-      total = im.mul(total, sizes[d]);
-    packedA = staticSizes ? allocBuffer(allocBuilder, {}, count)
-                          : allocBuffer(b, total, std::nullopt);
-    SmallVector<OpFoldResult> ubs;
-    for (int64_t d : aBatch)
-      ubs.push_back(getAsOpFoldResult(sizes[d]));
-    ubs.push_back(getAsOpFoldResult(aPanels));
-    buildLoops(
-        b, loc, parallel, ubs,
-        [&](OpBuilder &b, Location loc, ValueRange ivs) {
+    packedA = packOperand(
+        aBatch, aPanels, mr, count,
+        [&](OpBuilder &b, Location loc, ArrayRef<Value> dims, Value panel,
+            Value dst, Value base) {
           IndexMath im{b, loc};
-          SmallVector<Value> dims(op.getNumLoops(), im.c(0));
-          for (auto [i, d] : llvm::enumerate(aBatch))
-            dims[d] = ivs[i];
-          Value panel = ivs.back();
-          Value lin = im.add(im.mul(batchLinear(im, aBatch, dims), aPanels),
-                             panel);
-          Value base = im.mul(im.mul(lin, K), im.c(mr));
-          emitPackA(b, loc, dims, panel, packedA, base, im.c(0), K);
+          emitPackA(b, loc, dims, panel, dst, base, im.c(0), K);
         });
   }
 
